@@ -1,0 +1,53 @@
+"""Roles and the minimum-necessary permission matrix (docs/permissions.md is its written form).
+
+HIPAA's minimum-necessary standard (45 CFR 164.502(b)) is why the IT admin, the committee and
+staff see aggregate figures only: none of them needs a named patient's events to do their job.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin (IT)"
+    MANAGER = "manager", "Practice manager"
+    OWNER = "owner", "Touchpoint owner"
+    COMMITTEE = "committee", "Governance committee"
+    STAFF = "staff", "Staff"
+
+
+# Named permissions, one per thing a person may do.
+CAN_VIEW_JOURNEY = "can_view_journey"
+CAN_EDIT_JOURNEY = "can_edit_journey"
+CAN_VIEW_AGGREGATES = "can_view_aggregates"
+CAN_VIEW_PATIENT_EVENTS = "can_view_patient_events"
+CAN_IMPORT_DATA = "can_import_data"
+CAN_MANAGE_USERS = "can_manage_users"
+CAN_VIEW_AUDIT_LOG = "can_view_audit_log"
+
+ALL_PERMISSIONS = (
+    CAN_VIEW_JOURNEY,
+    CAN_EDIT_JOURNEY,
+    CAN_VIEW_AGGREGATES,
+    CAN_VIEW_PATIENT_EVENTS,
+    CAN_IMPORT_DATA,
+    CAN_MANAGE_USERS,
+    CAN_VIEW_AUDIT_LOG,
+)
+
+PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset(
+        {CAN_VIEW_JOURNEY, CAN_EDIT_JOURNEY, CAN_VIEW_AGGREGATES, CAN_IMPORT_DATA, CAN_MANAGE_USERS, CAN_VIEW_AUDIT_LOG}
+    ),
+    Role.MANAGER: frozenset(
+        {CAN_VIEW_JOURNEY, CAN_EDIT_JOURNEY, CAN_VIEW_AGGREGATES, CAN_VIEW_PATIENT_EVENTS, CAN_IMPORT_DATA}
+    ),
+    Role.OWNER: frozenset({CAN_VIEW_JOURNEY, CAN_VIEW_AGGREGATES, CAN_VIEW_PATIENT_EVENTS}),
+    Role.COMMITTEE: frozenset({CAN_VIEW_JOURNEY, CAN_VIEW_AGGREGATES}),
+    Role.STAFF: frozenset({CAN_VIEW_JOURNEY, CAN_VIEW_AGGREGATES}),
+}
+
+
+def permissions_for(role: str) -> frozenset[str]:
+    return PERMISSIONS_BY_ROLE.get(role, frozenset())

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run background tasks (Django's Tasks API, database backend) until stopped."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch", action="store_true", help="Run every due task, then exit.")
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
+
+    def handle(self, *args: Any, batch: bool, interval: float, **options: Any) -> None:
+        worker_args = ["--interval", str(interval), "--queue-name", "*", "--no-startup-delay"]
+        if batch:
+            worker_args.append("--batch")
+        call_command("db_worker", *worker_args)

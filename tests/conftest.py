@@ -1,0 +1,115 @@
+"""Shared fixtures: the cast of people every permission test speaks about, and a real browser.
+
+Who may see what (docs/permissions.md):
+- ada (admin, IT): users, the audit log, imports; aggregate figures; never a named patient's events.
+- maria (manager): everything about the practice, including patient events (audited).
+- fran (owner, front-desk lead): the journey and aggregates; patient events (audited).
+- bill (owner, billing lead): like fran, for billing.
+- cora (committee): the journey and aggregate figures only.
+- sam (staff): the journey and aggregate figures only.
+- anonymous visitors: the login page only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from careloop.accounts.models import StaffMember, User
+from careloop.accounts.roles import Role
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class Cast:
+    ada: User
+    maria: User
+    fran: User
+    bill: User
+    cora: User
+    sam: User
+
+    def all(self) -> dict[str, User]:
+        return {name: getattr(self, name) for name in ("ada", "maria", "fran", "bill", "cora", "sam")}
+
+
+def _user(email: str, role: str, name: str, staff_key: str | None = None) -> User:
+    user = User.objects.create_user(email, PASSWORD, role=role, full_name=name, is_staff=(role == Role.ADMIN))
+    if staff_key:
+        StaffMember.objects.create(key=staff_key, name=name, user=user, email=email)
+    return user
+
+
+@pytest.fixture
+def cast(db: Any) -> Cast:
+    return Cast(
+        ada=_user("ada@practice.test", Role.ADMIN, "Ada Admin"),
+        maria=_user("maria@practice.test", Role.MANAGER, "Maria Manager", "maria-manager"),
+        fran=_user("fran@practice.test", Role.OWNER, "Fran Frontdesk", "fran-frontdesk"),
+        bill=_user("bill@practice.test", Role.OWNER, "Bill Billing", "bill-billing"),
+        cora=_user("cora@practice.test", Role.COMMITTEE, "Cora Committee"),
+        sam=_user("sam@practice.test", Role.STAFF, "Sam Staff", "sam-staff"),
+    )
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+CHROMIUM = os.environ.get("CARELOOP_CHROMIUM", "/usr/bin/chromium")
+# As root and on a closed network Chromium needs these (see .ci/run): no sandbox, no GPU,
+# and no background calls home that this machine's network would refuse.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Real headless Chromium (Debian's package), driven by Playwright's Python package."""
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Browser tests need Chromium at {CHROMIUM}: apt-get install chromium (see .ci/run).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_as(browser: Any, live_server: Any) -> Iterator[Any]:
+    """page_as(user) -> a Playwright page signed in as that user through the real login form."""
+    contexts = []
+
+    def sign_in(user: User | None) -> Any:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        if user is not None:
+            page.goto(f"{live_server.url}/login/")
+            page.fill("#id_username", user.email)
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state("networkidle")
+        return page
+
+    yield sign_in
+    for context in contexts:
+        context.close()
