@@ -18,10 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, host: str, port: int, threads: int, **options: Any) -> None:
         from waitress import serve
 
-        from careloop.wsgi import application
-
         call_command("migrate", interactive=False, verbosity=0)
         if not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
+        # Imported after collectstatic: WhiteNoise indexes STATIC_ROOT once, when the app is built.
+        from careloop.wsgi import application
+
         self.stdout.write(f"careloop is running at http://{host}:{port}/  (Ctrl+C to stop)")
         serve(application, host=host, port=port, threads=threads, ident="careloop")
