@@ -11,7 +11,7 @@ COMMANDS = {
     "demo": "build the demo practice, then serve it (--no-serve to only build)",
     "serve": "serve careloop on http://127.0.0.1:8000",
     "worker": "run background tasks",
-    "journey": "journey export/show",
+    "journey": "journey show | export [--output FILE] | load FILE",
     "user": "user add EMAIL --role ROLE",
     "manage": "any Django management command (migrate, shell -c, check, ...)",
 }

@@ -12,6 +12,7 @@ Who may see what (docs/permissions.md):
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from collections.abc import Iterator
@@ -19,10 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 
 from careloop.accounts.models import StaffMember, User
 from careloop.accounts.roles import Role
+from careloop.journeys.journey_file import DEFAULT_JOURNEY_PATH, load_journey_file
+from careloop.journeys.models import Journey
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -40,8 +44,17 @@ class Cast:
         return {name: getattr(self, name) for name in ("ada", "maria", "fran", "bill", "cora", "sam")}
 
 
+@functools.cache
+def _password_hash() -> str:
+    """PASSWORD hashed once per run: Argon2 is slow on purpose (about 0.3 s a hash), and six
+    people per test would otherwise cost seconds each. Still a real Argon2id hash."""
+    return make_password(PASSWORD)
+
+
 def _user(email: str, role: str, name: str, staff_key: str | None = None) -> User:
-    user = User.objects.create_user(email, PASSWORD, role=role, full_name=name, is_staff=(role == Role.ADMIN))
+    user = User.objects.create_user(email, None, role=role, full_name=name, is_staff=(role == Role.ADMIN))
+    user.password = _password_hash()
+    user.save(update_fields=["password"])
     if staff_key:
         StaffMember.objects.create(key=staff_key, name=name, user=user, email=email)
     return user
@@ -113,3 +126,9 @@ def page_as(browser: Any, live_server: Any) -> Iterator[Any]:
     yield sign_in
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def default_journey(db: Any) -> Journey:
+    """The shipped default journey template, loaded as the active journey (version 1)."""
+    return load_journey_file(DEFAULT_JOURNEY_PATH)

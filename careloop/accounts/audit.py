@@ -1,4 +1,5 @@
-"""The audit log of reads of patient-identifying data. Call record() in the same transaction as the read."""
+"""The audit log of reads of patient-identifying data. Call record() in the same transaction as the read
+(inside `transaction.atomic()`), so a read whose entry cannot be written is not served."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ def record(
     fields: Iterable[str] = (),
     request: HttpRequest | None = None,
 ) -> AuditEntry:
+    if action not in AuditEntry.Action.values:
+        raise ValueError(f"audit action must be one of {AuditEntry.Action.values}, not {action!r}")
     field_list = sorted(set(fields))
     unknown = [f for f in field_list if f not in AUDITABLE_FIELDS]
     if unknown:
@@ -55,6 +58,8 @@ def record(
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is written by the client unless a proxy strips it,
+    # so trusting it would let anyone choose the address in the log (docs/security.md).
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None

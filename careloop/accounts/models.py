@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -15,7 +16,7 @@ class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **fields: object) -> "User":
         if not email:
             raise ValueError("A user needs an email address.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=normalize_email_address(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -26,6 +27,16 @@ class UserManager(BaseUserManager["User"]):
         fields.setdefault("is_superuser", True)
         return self.create_user(email, password, **fields)
 
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # Sign-in by email ignores case, as people type it; emails are stored lower-case.
+        return self.get(email=normalize_email_address(username or ""))
+
+
+def normalize_email_address(email: str) -> str:
+    """One spelling per address: stored, looked up and throttled (axes) in lower case, so
+    "Maria@Practice.test" can neither create a second account nor dodge the lock-out."""
+    return email.strip().lower()
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in. Their role decides what they may see (accounts/roles.py)."""
@@ -35,7 +46,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.STAFF)
     is_active = models.BooleanField(default=True)
-    # Django admin access; only the admin role gets it (see accounts/management/commands/user.py).
+    # Django admin access: derived from the role in save(), so only the admin role ever has it.
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
@@ -50,6 +61,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email = normalize_email_address(self.email)
+        # Only the admin role may enter the Django admin, whatever a form or script set:
+        # the admin pages are not audited, so nobody else may reach them (docs/permissions.md).
+        self.is_staff = self.role == Role.ADMIN
+        self.is_superuser = self.is_superuser and self.role == Role.ADMIN
+        super().save(*args, **kwargs)
 
     def can(self, permission: str) -> bool:
         return self.is_active and permission in permissions_for(self.role)
@@ -105,3 +124,12 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.record_kind} {self.record_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Append-only: an audit log that can be rewritten proves nothing (45 CFR 164.312(b)).
+        if self.pk is not None:
+            raise PermissionError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("Audit entries cannot be deleted.")

@@ -22,6 +22,8 @@ CAN_VIEW_JOURNEY = "can_view_journey"
 CAN_EDIT_JOURNEY = "can_edit_journey"
 CAN_VIEW_AGGREGATES = "can_view_aggregates"
 CAN_VIEW_PATIENT_EVENTS = "can_view_patient_events"
+# Finding a patient by reference is a manager's task; an owner reaches a patient from their own work.
+CAN_SEARCH_PATIENTS = "can_search_patients"
 CAN_IMPORT_DATA = "can_import_data"
 CAN_MANAGE_USERS = "can_manage_users"
 CAN_VIEW_AUDIT_LOG = "can_view_audit_log"
@@ -31,6 +33,7 @@ ALL_PERMISSIONS = (
     CAN_EDIT_JOURNEY,
     CAN_VIEW_AGGREGATES,
     CAN_VIEW_PATIENT_EVENTS,
+    CAN_SEARCH_PATIENTS,
     CAN_IMPORT_DATA,
     CAN_MANAGE_USERS,
     CAN_VIEW_AUDIT_LOG,
@@ -41,7 +44,14 @@ PERMISSIONS_BY_ROLE: dict[str, frozenset[str]] = {
         {CAN_VIEW_JOURNEY, CAN_EDIT_JOURNEY, CAN_VIEW_AGGREGATES, CAN_IMPORT_DATA, CAN_MANAGE_USERS, CAN_VIEW_AUDIT_LOG}
     ),
     Role.MANAGER: frozenset(
-        {CAN_VIEW_JOURNEY, CAN_EDIT_JOURNEY, CAN_VIEW_AGGREGATES, CAN_VIEW_PATIENT_EVENTS, CAN_IMPORT_DATA}
+        {
+            CAN_VIEW_JOURNEY,
+            CAN_EDIT_JOURNEY,
+            CAN_VIEW_AGGREGATES,
+            CAN_VIEW_PATIENT_EVENTS,
+            CAN_SEARCH_PATIENTS,
+            CAN_IMPORT_DATA,
+        }
     ),
     Role.OWNER: frozenset({CAN_VIEW_JOURNEY, CAN_VIEW_AGGREGATES, CAN_VIEW_PATIENT_EVENTS}),
     Role.COMMITTEE: frozenset({CAN_VIEW_JOURNEY, CAN_VIEW_AGGREGATES}),

@@ -45,6 +45,11 @@ class Journey(models.Model):
     description = models.TextField(blank=True)
     loaded_at = models.DateTimeField(default=timezone.now)
     source_file = models.CharField(max_length=500, blank=True)
+    # SHA-256 of the file in canonical form: loading the same content again is not a new version.
+    content_hash = models.CharField(max_length=64, blank=True)
+    # The owners the file lists, in file order (some may own no touchpoint yet), so an export
+    # reproduces the file.
+    owner_keys = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-version"]

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from argparse import ArgumentTypeError
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from careloop.demo.build import build_demo
+from careloop.demo.practice import MANAGER_EMAIL
+from careloop.demo.workspace import login_card, prepare_workspace, refuse_to_replace_real_events, write_login_file
+
+MAX_MONTHS = 36
+
+
+def iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ArgumentTypeError(f"a date as YYYY-MM-DD, not {text!r}") from None
+
+
+class Command(BaseCommand):
+    help = "Build a realistic demo practice from a seeded generator (replacing any previous demo), then serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--months", type=int, default=12, help="months of data up to today (default 12)")
+        parser.add_argument("--seed", type=int, default=42, help="same seed, same practice (default 42)")
+        parser.add_argument("--today", type=iso_day, default=None, help="the data ends the day before (YYYY-MM-DD)")
+        parser.add_argument("--no-serve", action="store_true", help="build only, do not start the web server")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, months: int, seed: int, today: date | None, no_serve: bool, host: str,
+               port: int, **options: Any) -> None:
+        if not 1 <= months <= MAX_MONTHS:
+            raise CommandError(f"--months must be between 1 and {MAX_MONTHS}, not {months}.")
+        today = today or timezone.localdate()
+        prepare_workspace(self.stdout)
+        refuse_to_replace_real_events()
+        build = build_demo(seed=seed, months=months, today=today)
+        url = f"http://{host}:{port}/"
+        path = write_login_file(settings.HOME, login_card(url, build, seed=seed, months=months, today=today))
+        rows = ", ".join(f"{count:,} {name}" for name, count in build.counts.items())
+        self.stdout.write(f"Built in {build.seconds:.1f} s: {rows}.")
+        self.stdout.write(f"Every demo user and the password: {path}")
+        self.stdout.write(f"careloop demo practice ready: {url} — sign in as {MANAGER_EMAIL} / {build.password}")
+        if not no_serve:
+            call_command("serve", host=host, port=port)

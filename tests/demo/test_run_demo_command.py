@@ -1,0 +1,167 @@
+"""`careloop demo`: builds the practice into the database, prints how to sign in, and serves unless told not to."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import stat
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import models
+from django.test import Client
+
+from careloop.accounts.models import StaffMember, User
+from careloop.accounts.roles import Role
+from careloop.demo.workspace import LOGIN_FILE_NAME
+from careloop.events.models import Audit, BillingInquiry, Call, Message, Referral, SlotSnapshot, Visit
+from careloop.journeys.models import Journey
+
+EVENT_MODELS: tuple[type[models.Model], ...] = (Visit, Call, Referral, Message, BillingInquiry, Audit, SlotSnapshot)
+READY = re.compile(
+    r"careloop demo practice ready: http://127\.0\.0\.1:8000/ — sign in as manager@demo\.careloop\.test / (\S+)\n"
+)
+
+
+@pytest.fixture
+def home(settings: Any, tmp_path: Path) -> Path:
+    settings.HOME = tmp_path
+    return tmp_path
+
+
+def run_demo(*options: str) -> str:
+    out = StringIO()
+    call_command("demo", "--no-serve", "--months", "1", "--today", "2025-03-17", *options, stdout=out)
+    return out.getvalue()
+
+
+def printed_password(output: str) -> str:
+    match = READY.search(output)
+    assert match, output
+    return match.group(1)
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model._default_manager.count() for model in EVENT_MODELS}
+
+
+def fingerprint() -> str:
+    """A digest of every event row's fields (not the database's own ids)."""
+    digest = hashlib.sha256()
+    for model in EVENT_MODELS:
+        fields = [f.attname for f in model._meta.fields if f.attname != "id"]
+        for row in model._default_manager.order_by(*fields).values_list(*fields):
+            digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def test_it_builds_prints_the_sign_in_and_exits_with_no_serve(db: Any, home: Path) -> None:
+    output = run_demo()
+    assert len(printed_password(output)) >= 12
+    built = counts()
+    assert 1300 <= built["Visit"] <= 2000 and 2000 <= built["Call"] <= 3000
+    assert all(n > 0 for n in built.values()), built
+    # `init` ran first: the default journey is active, and its audit standards were observed.
+    journey = Journey.objects.get(is_active=True)
+    audit_keys = set(journey.standards.filter(kind="audit").values_list("key", flat=True))
+    assert audit_keys and set(Audit.objects.values_list("standard", flat=True)) == audit_keys
+
+
+def test_it_signs_in_with_the_printed_password(db: Any, home: Path) -> None:
+    password = printed_password(run_demo())
+    client = Client()
+    response = client.post("/login/", {"username": "manager@demo.careloop.test", "password": password})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(email="manager@demo.careloop.test").pk)
+    refused = Client().post("/login/", {"username": "staff@demo.careloop.test", "password": password + "x"})
+    assert refused.status_code == 200
+    staff = Client()
+    assert staff.post("/login/", {"username": "staff@demo.careloop.test", "password": password}).status_code == 302
+
+
+def test_it_makes_one_demo_user_per_role(db: Any, home: Path) -> None:
+    run_demo()
+    demo_users = User.objects.filter(email__endswith="@demo.careloop.test")
+    roles = sorted(demo_users.values_list("role", flat=True))
+    assert roles == sorted([Role.ADMIN, Role.MANAGER, Role.OWNER, Role.OWNER, Role.COMMITTEE, Role.STAFF])
+    owners = StaffMember.objects.filter(user__role=Role.OWNER).values_list("key", flat=True)
+    assert sorted(owners) == ["billing-lead", "front-desk-lead"]
+
+
+def test_it_names_the_journeys_owners_and_keeps_their_titles(db: Any, home: Path) -> None:
+    run_demo()
+    manager = StaffMember.objects.get(key="practice-manager")
+    assert (manager.name, manager.title, manager.nicknames) == ("Rosa Delgado", "Practice manager", ["Rosie"])
+    assert manager.user is not None and manager.user.email == "manager@demo.careloop.test"
+    providers = set(StaffMember.objects.filter(is_provider=True).values_list("key", flat=True))
+    assert providers == {"dr-okafor", "dr-lindqvist", "dr-ramirez", "np-chen"}
+    assert set(Visit.objects.values_list("provider", flat=True).distinct()) == providers
+    assert StaffMember.objects.filter(is_provider=False).count() == 15
+
+
+def test_it_writes_the_login_file_for_its_owner_only(db: Any, home: Path) -> None:
+    password = printed_password(run_demo())
+    path = home / LOGIN_FILE_NAME
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text(encoding="utf-8")
+    assert password in text and "http://127.0.0.1:8000/" in text
+    for name in ("admin", "manager", "frontdesk", "billing", "committee", "staff"):
+        assert f"{name}@demo.careloop.test" in text
+
+
+def test_it_replaces_the_previous_demo_when_run_again(db: Any, home: Path) -> None:
+    first_password = printed_password(run_demo())
+    first_counts, first_fingerprint = counts(), fingerprint()
+    second_password = printed_password(run_demo())
+    assert counts() == first_counts
+    assert fingerprint() == first_fingerprint
+    assert User.objects.filter(email__endswith="@demo.careloop.test").count() == 6
+    assert second_password != first_password
+    manager = User.objects.get(email="manager@demo.careloop.test")
+    assert manager.check_password(second_password) and not manager.check_password(first_password)
+
+
+def test_it_builds_other_rows_from_another_seed(db: Any, home: Path) -> None:
+    # The same seed gives the same rows: test_it_replaces_the_previous_demo_when_run_again.
+    run_demo("--seed", "42")
+    seed_42 = fingerprint()
+    run_demo("--seed", "43")
+    assert fingerprint() != seed_42
+
+
+def test_it_serves_on_the_host_and_port_given_unless_told_not_to(
+    db: Any, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(
+        "careloop.demo.management.commands.demo.call_command",
+        lambda name, **options: served.append((name, options)),
+    )
+    out = StringIO()
+    call_command("demo", "--months", "1", "--today", "2025-03-17", "--host", "0.0.0.0", "--port", "8123", stdout=out)
+    assert served == [("serve", {"host": "0.0.0.0", "port": 8123})]
+    assert "http://0.0.0.0:8123/" in out.getvalue()
+
+
+def test_it_refuses_a_workspace_holding_events_it_did_not_make(db: Any, home: Path) -> None:
+    call_command("init", stdout=StringIO())
+    Visit.objects.create(
+        visit_id="REAL-1", patient_ref="MRN-9", provider="dr-real", location="clinic", visit_type="new",
+        booking_channel="phone", scheduled_start="2025-03-03T14:00:00Z", status="completed",
+    )
+    with pytest.raises(CommandError, match="holds 1 event that careloop demo did not make"):
+        run_demo()
+    assert list(Visit.objects.values_list("visit_id", flat=True)) == ["REAL-1"]
+    assert not User.objects.filter(email__endswith="@demo.careloop.test").exists()
+
+
+def test_it_rejects_months_out_of_range_and_a_malformed_date(db: Any, home: Path) -> None:
+    with pytest.raises(CommandError, match="--months must be between 1 and 36"):
+        call_command("demo", "--no-serve", "--months", "0")
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("demo", "--no-serve", "--today", "17/03/2025")
+    assert Visit.objects.count() == 0
