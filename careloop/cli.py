@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     if command not in COMMANDS:
         print(f"careloop: unknown command {command!r}\n\n{usage()}", file=sys.stderr)
         return 2
+    # The workspace holds patient data: files careloop creates (SQLite database, WAL, exports,
+    # the generated secret key) are readable by the service user only.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careloop.settings")
     from django.core.management import execute_from_command_line
 

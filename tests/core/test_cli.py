@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +32,19 @@ def test_it_runs_a_django_command_through_manage(tmp_path: object) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_it_keeps_workspace_files_private(tmp_path: object) -> None:
+    home = Path(str(tmp_path)) / "workspace"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARELOOP_")}
+    env["CARELOOP_HOME"] = str(home)
+    result = subprocess.run(
+        [sys.executable, "-m", "careloop", "manage", "migrate", "--verbosity", "0"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    database = home / "careloop.sqlite3"
+    assert database.exists()
+    # Patient data: no group or other permissions on the database or the key.
+    assert database.stat().st_mode & 0o077 == 0
+    assert (home / "secret_key").stat().st_mode & 0o077 == 0
