@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest
 
 from careloop.accounts import audit
-from careloop.accounts.models import User
+from careloop.accounts.models import StaffMember, User
 from careloop.accounts.roles import CAN_SEARCH_PATIENTS, CAN_VIEW_PATIENT_EVENTS
 from careloop.events.models import BillingInquiry, Message, Referral, Visit
 
@@ -35,8 +35,11 @@ class PatientTimeline:
 
     def entries(self) -> list[TimelineEntry]:
         """Everything in one list, oldest first, as a person reads a story."""
+        provider_names = dict(
+            StaffMember.objects.filter(key__in={v.provider for v in self.visits}).values_list("key", "name")
+        )
         items = (
-            [visit_entry(v) for v in self.visits]
+            [visit_entry(v, provider_names) for v in self.visits]
             + [referral_entry(r) for r in self.referrals]
             + [message_entry(m) for m in self.messages]
             + [billing_entry(b) for b in self.billing_inquiries]
@@ -53,13 +56,19 @@ class TimelineEntry:
     status: str
     details: list[tuple[str, datetime | str | None]]
 
+    @property
+    def known_details(self) -> list[tuple[str, datetime | str]]:
+        """Only the steps that happened: a cancelled visit has no arrival to show."""
+        return [(label, value) for label, value in self.details if value]
 
-def visit_entry(visit: Visit) -> TimelineEntry:
+
+def visit_entry(visit: Visit, provider_names: dict[str, str]) -> TimelineEntry:
+    provider = provider_names.get(visit.provider, visit.provider)
     return TimelineEntry(
         kind="visit",
         record_id=visit.visit_id,
         at=visit.scheduled_start,
-        title=f"{visit.get_visit_type_display()} visit with {visit.provider} at {visit.location}",
+        title=f"{visit.get_visit_type_display()} visit with {provider} at {visit.location}",
         status=visit.get_status_display(),
         details=[
             ("Booked", visit.booked_at),

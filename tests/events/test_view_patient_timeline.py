@@ -116,3 +116,23 @@ def test_it_renders_script_in_a_patient_ref_and_a_field_escaped(cast: Cast) -> N
     assert script not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert AuditEntry.objects.get().patient_ref == script
+
+
+def test_it_names_the_provider_as_the_practice_knows_them(cast: Cast) -> None:
+    from careloop.accounts.models import StaffMember
+
+    make_patient("P-1001")
+    StaffMember.objects.create(key="dr-okafor", name="Dr. Adaeze Okafor", is_provider=True)
+    html = client_for(cast.maria).get("/events/patients/P-1001/").content.decode()
+    assert "visit with Dr. Adaeze Okafor at main-street" in html
+
+
+def test_it_shows_only_the_steps_that_happened(cast: Cast) -> None:
+    make_patient("P-1001")
+    Visit.objects.filter(patient_ref="P-1001").update(
+        status="cancelled", arrived_at=None, roomed_at=None, provider_in_at=None, checkout_at=None
+    )
+    html = client_for(cast.maria).get("/events/patients/P-1001/").content.decode()
+    assert "Arrived:" not in html
+    # No dangling separator after the last step shown.
+    assert "· </td>" not in html and "·\n</td>" not in html
