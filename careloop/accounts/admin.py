@@ -18,7 +18,7 @@ admin.site.unregister(Group)
 
 
 def _user_can(request: HttpRequest, permission: str) -> bool:
-    return bool(request.user.is_active and request.user.can(permission))  # type: ignore[union-attr]
+    return bool(request.user.is_active and request.user.can(permission))
 
 
 class ManagedByRoleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -43,7 +43,7 @@ class ManagedByRoleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class UserAdmin(ManagedByRoleAdmin, BaseUserAdmin):  # type: ignore[misc]
+class UserAdmin(ManagedByRoleAdmin, BaseUserAdmin[User]):
     form = UserEditForm
     add_form = UserAddForm
     ordering = ["email"]

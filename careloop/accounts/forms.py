@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from careloop.accounts.models import User
 
 
-class UserAddForm(AdminUserCreationForm):
+class UserAddForm(AdminUserCreationForm[User]):
     """Email, name and role, and a password checked by AUTH_PASSWORD_VALIDATORS and hashed with
     the first of PASSWORD_HASHERS (Argon2id)."""
 
@@ -16,7 +16,7 @@ class UserAddForm(AdminUserCreationForm):
         fields = ("email", "full_name", "role")
 
 
-class UserEditForm(UserChangeForm):
+class UserEditForm(UserChangeForm[User]):
     class Meta:
         model = User
         fields = ("email", "full_name", "role", "is_active")

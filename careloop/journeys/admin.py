@@ -60,7 +60,7 @@ class JourneyAdmin(ReadOnlyAdmin):
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # Change permission is off for everyone, so the action checks the superuser itself.
         actions = super().get_actions(request)
-        if not request.user.is_superuser:  # type: ignore[union-attr]
+        if not request.user.is_superuser:
             actions.pop("make_active", None)
         return actions
 

@@ -412,7 +412,7 @@ class _Reader:
     def standard(self, node: Node, path: str) -> StandardSpec:
         fields = self.mapping(node, path, STANDARD_KEYS)
         key = self.key(fields.get("key"), f"{path}.key")
-        measure = self.measure(fields.get("measure"), f"{path}.measure", key) if "measure" in fields else {}
+        measure = self.measure(fields["measure"], f"{path}.measure", key) if "measure" in fields else {}
         kind = measure.get("kind", "")
         threshold = self.number(fields.get("threshold"), f"{path}.threshold")
         goal = self.number(fields.get("goal"), f"{path}.goal")

@@ -64,7 +64,7 @@ def owner_name(touchpoint: Touchpoint) -> str:
 
 
 def _draw_touchpoint(touchpoint: Touchpoint, box: Box, state: State) -> DrawnTouchpoint:
-    channel = touchpoint.get_channel_display()  # type: ignore[attr-defined]
+    channel = touchpoint.get_channel_display()
     owner = owner_name(touchpoint)
     origin = ", entry point" if touchpoint.is_origin else ""
     return DrawnTouchpoint(

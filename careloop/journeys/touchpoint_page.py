@@ -54,7 +54,7 @@ def standard_rows(touchpoint: Touchpoint) -> list[StandardRow]:
             measure=measure_in_words(s.kind, s.definition),
             threshold=threshold_in_words(s.threshold, s.threshold_unit),
             goal=goal_in_words(s.kind, s.definition, s.goal),
-            direction=s.get_direction_display(),  # type: ignore[attr-defined]
+            direction=s.get_direction_display(),
             min_n=s.min_n,
             source=s.source,
         )

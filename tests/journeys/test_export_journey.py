@@ -105,8 +105,7 @@ words = st.text(
     alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs"]), min_size=1, max_size=30
 ).filter(lambda text: text.strip() != "")
 shares = st.floats(min_value=0, max_value=1, allow_nan=False)
-measures = st.sampled_from(
-    [
+MEASURES: list[tuple[dict[str, Any], bool]] = [
         ({"kind": "duration", "table": "calls", "start": "started_at", "end": "answered_at", "unit": "seconds", "missing_end": "fail"}, True),
         (
             {
@@ -125,8 +124,8 @@ measures = st.sampled_from(
         ({"kind": "survey", "instrument": "cg-cahps-visit", "items": ["explains", "listens"], "score": "top_box"}, False),
         ({"kind": "audit", "checklist": "greeted", "question": "Greeted by name?"}, False),
         ({"kind": "access", "visit_type": "established", "rank": 3, "unit": "business_days"}, True),
-    ]
-)
+]
+measures = st.sampled_from(MEASURES)
 
 
 @st.composite
@@ -157,7 +156,8 @@ def journeys(draw: st.DrawFn) -> JourneySpec:
         )
     standards = []
     for index in range(draw(st.integers(min_value=0, max_value=3))):
-        measure, has_threshold = draw(measures)
+        measure_and_threshold: tuple[dict[str, Any], bool] = draw(measures)
+        measure, has_threshold = measure_and_threshold
         standards.append(
             StandardSpec(
                 key=f"standard-{index}",

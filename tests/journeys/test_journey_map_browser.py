@@ -41,11 +41,12 @@ def _hex_to_rgb(colour: str) -> tuple[int, int, int]:
 
 def _count_near(image: Image.Image, colour: str, tolerance: int = 6) -> int:
     target = _hex_to_rgb(colour)
-    return sum(
-        count
-        for count, pixel in image.getcolors(maxcolors=1 << 24) or []
-        if all(abs(int(c) - t) <= tolerance for c, t in zip(pixel[:3], target))
-    )
+    total = 0
+    for count, pixel in image.getcolors(maxcolors=1 << 24) or []:
+        assert isinstance(pixel, tuple)
+        if all(abs(int(c) - t) <= tolerance for c, t in zip(pixel[:3], target)):
+            total += count
+    return total
 
 
 def test_it_draws_every_touchpoint_inside_the_map_without_overlap_or_console_errors(
