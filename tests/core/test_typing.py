@@ -1,0 +1,18 @@
+"""The whole tree stays `mypy --strict` clean (configuration in pyproject.toml): a type error is a
+test failure, not a warning someone may read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mypy import api
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_it_type_checks_the_package_and_the_tests_strictly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    report, errors, status = api.run(["careloop", "tests"])
+    assert status == 0, report + errors
+    assert "Success: no issues found" in report
