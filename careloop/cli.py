@@ -12,6 +12,8 @@ COMMANDS = {
     "serve": "serve careloop on http://127.0.0.1:8000",
     "worker": "run background tasks",
     "journey": "journey show | export [--output FILE] | load FILE",
+    "measure": "measure [--period week|month] [--by provider|location|visit_type] [--json]",
+    "import": "import {visits,calls,referrals,messages,billing,audits} PATH [--mapping FILE] [--quarantine]",
     "user": "user add EMAIL --role ROLE",
     "manage": "any Django management command (migrate, shell -c, check, ...)",
 }

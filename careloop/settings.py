@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "careloop.accounts",
     "careloop.journeys",
     "careloop.events",
+    "careloop.measures",
+    "careloop.surveys",
     "careloop.demo",
 ]
 

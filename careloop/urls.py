@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("careloop.accounts.urls")),
     path("journey/", include("careloop.journeys.urls")),
     path("events/", include("careloop.events.urls")),
+    path("surveys/", include("careloop.surveys.urls")),
+    path("s/", include("careloop.surveys.public_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

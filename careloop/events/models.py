@@ -7,7 +7,79 @@ and be measured there. Timestamps are timezone-aware, stored in UTC.
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
+
+
+class EventTable(models.TextChoices):
+    """The tables `careloop import` fills, by the name the command takes."""
+
+    VISITS = "visits", "Visits"
+    CALLS = "calls", "Calls"
+    REFERRALS = "referrals", "Referrals"
+    MESSAGES = "messages", "Messages"
+    BILLING = "billing", "Billing inquiries"
+    AUDITS = "audits", "Observation audits"
+
+
+class ImportRun(models.Model):
+    """One `careloop import` of one file: who, when, which file (name and SHA-256 of its bytes), and what
+    it did to the table. Rejected runs are kept too (they wrote no event), so an operator can see every
+    attempt. docs/importing.md explains the counts."""
+
+    class Status(models.TextChoices):
+        IMPORTED = "imported", "Imported (every row)"
+        QUARANTINED = "quarantined", "Imported the good rows; bad rows written to a file"
+        REJECTED = "rejected", "Rejected (nothing written)"
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    table = models.CharField(max_length=20, choices=EventTable.choices)
+    file_name = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the file's bytes.")
+    mapping_name = models.CharField(max_length=500, blank=True)
+    encoding = models.CharField(max_length=20, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="import_runs"
+    )
+    run_by = models.CharField(max_length=150, blank=True, help_text="The operating-system user, for CLI imports.")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices)
+    rows = models.PositiveIntegerField(default=0)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    quarantine_file = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.table} from {self.file_name} ({self.status})"
+
+
+class ImportedEvent(models.Model):
+    """An event table `careloop import` fills. Provenance of a row: the table's own id field (visit_id,
+    call_id, …) is the source system's id; `import_run` is the run that last inserted or changed the
+    row (None for rows the demo wrote); `content_hash` is a digest of the imported values, so importing
+    the same file twice finds every row unchanged without comparing column by column.
+
+    Each table declares the two fields last (import_run_field(), content_hash_field()), so field
+    lists shown to people (a journey file's "its fields: …") start with the event's own fields."""
+
+    class Meta:
+        abstract = True
+
+
+def import_run_field() -> models.ForeignKey[ImportRun | None, ImportRun | None]:
+    return models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+
+def content_hash_field() -> models.CharField[str, str]:
+    return models.CharField(max_length=32, blank=True, editable=False)
 
 
 class VisitType(models.TextChoices):
@@ -31,10 +103,10 @@ class VisitStatus(models.TextChoices):
     LATE_CANCEL = "late-cancel", "Late cancellation"
 
 
-class Visit(models.Model):
+class Visit(ImportedEvent):
     visit_id = models.CharField(max_length=100, unique=True)
     patient_ref = models.CharField(max_length=100, db_index=True)
-    provider = models.CharField(max_length=80, db_index=True)
+    provider = models.CharField(max_length=80)
     location = models.CharField(max_length=80)
     visit_type = models.CharField(max_length=20, choices=VisitType.choices)
     booking_channel = models.CharField(max_length=20, choices=BookingChannel.choices)
@@ -47,14 +119,22 @@ class Visit(models.Model):
     checkout_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=VisitStatus.choices)
 
+    import_run = import_run_field()
+    content_hash = content_hash_field()
+
     class Meta:
         ordering = ["scheduled_start"]
+        # The standards engine measures per provider and per location over a period.
+        indexes = [
+            models.Index(fields=["provider", "scheduled_start"], name="visit_provider_start"),
+            models.Index(fields=["location", "scheduled_start"], name="visit_location_start"),
+        ]
 
     def __str__(self) -> str:
         return self.visit_id
 
 
-class Call(models.Model):
+class Call(ImportedEvent):
     call_id = models.CharField(max_length=100, unique=True)
     queue = models.CharField(max_length=80)
     started_at = models.DateTimeField(db_index=True)
@@ -66,8 +146,13 @@ class Call(models.Model):
     outcome = models.CharField(max_length=40, blank=True)
     callback_requested = models.BooleanField(default=False)
 
+    import_run = import_run_field()
+    content_hash = content_hash_field()
+
     class Meta:
         ordering = ["started_at"]
+        # Phone standards are per queue (answer within 30 s on the appointments line).
+        indexes = [models.Index(fields=["queue", "started_at"], name="call_queue_start")]
 
     def __str__(self) -> str:
         return self.call_id
@@ -81,7 +166,7 @@ class ReferralStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Referral(models.Model):
+class Referral(ImportedEvent):
     referral_id = models.CharField(max_length=100, unique=True)
     visit_id = models.CharField(max_length=100, blank=True, db_index=True)
     patient_ref = models.CharField(max_length=100, db_index=True)
@@ -91,6 +176,9 @@ class Referral(models.Model):
     report_received_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=ReferralStatus.choices)
+
+    import_run = import_run_field()
+    content_hash = content_hash_field()
 
     class Meta:
         ordering = ["sent_at"]
@@ -105,13 +193,16 @@ class MessageChannel(models.TextChoices):
     SMS = "sms", "Text message"
 
 
-class Message(models.Model):
+class Message(ImportedEvent):
     message_id = models.CharField(max_length=100, unique=True)
     channel = models.CharField(max_length=20, choices=MessageChannel.choices)
     patient_ref = models.CharField(max_length=100, db_index=True)
     received_at = models.DateTimeField(db_index=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    import_run = import_run_field()
+    content_hash = content_hash_field()
 
     class Meta:
         ordering = ["received_at"]
@@ -120,13 +211,16 @@ class Message(models.Model):
         return self.message_id
 
 
-class BillingInquiry(models.Model):
+class BillingInquiry(ImportedEvent):
     inquiry_id = models.CharField(max_length=100, unique=True)
     patient_ref = models.CharField(max_length=100, db_index=True)
     opened_at = models.DateTimeField(db_index=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     category = models.CharField(max_length=80)
+
+    import_run = import_run_field()
+    content_hash = content_hash_field()
 
     class Meta:
         ordering = ["opened_at"]
@@ -136,18 +230,23 @@ class BillingInquiry(models.Model):
         return self.inquiry_id
 
 
-class Audit(models.Model):
+class Audit(ImportedEvent):
     """An observation audit: a manager watched a touchpoint and ticked one checklist standard."""
 
     audit_id = models.CharField(max_length=100, unique=True)
-    standard = models.CharField(max_length=80, db_index=True, help_text="The standard's key in the journey.")
+    standard = models.CharField(max_length=80, help_text="The standard's key in the journey.")
     observed_at = models.DateTimeField(db_index=True)
     observer = models.CharField(max_length=80)
     passed = models.BooleanField()
     note = models.TextField(blank=True)
 
+    import_run = import_run_field()
+    content_hash = content_hash_field()
+
     class Meta:
         ordering = ["observed_at"]
+        # An audit standard is measured over its own rows in a period.
+        indexes = [models.Index(fields=["standard", "observed_at"], name="audit_standard_observed")]
 
     def __str__(self) -> str:
         return self.audit_id

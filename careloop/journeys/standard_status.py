@@ -61,6 +61,10 @@ def register_status_provider(provider: StatusProvider | None) -> None:
     _provider = provider
 
 
+def current_status_provider() -> StatusProvider | None:
+    return _provider
+
+
 def touchpoint_states(journey: Journey) -> dict[int, State]:
     """State of every touchpoint of the journey, by touchpoint id. A touchpoint the provider says
     nothing about has no data yet; without a provider, none has."""

@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from django.utils.regex_helper import normalize
 
 from careloop.accounts.models import AuditEntry, StaffMember, User
@@ -32,10 +34,15 @@ from careloop.accounts.roles import (
     permissions_for,
 )
 from careloop.journeys.models import Journey, Touchpoint
+from careloop.surveys.instrument_file import load_instrument_file, shipped_instrument_files
+from careloop.surveys.models import Invitation
+from careloop.surveys.tokens import hash_token
 from tests.conftest import Cast, client_for
 from tests.events.patient_events import make_patient
 
 LOGIN_ONLY = "signed in"
+# A well-formed survey token (32 URL-safe characters) for the walk's one invitation.
+SURVEY_TOKEN = "walk-real-token-0000000000000000"
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ API_RULES: dict[str, ApiRule] = {
     "api/events/patients/<path:patient_ref>/timeline": ApiRule(CAN_VIEW_PATIENT_EVENTS),
     "api/events/patients/search": ApiRule(CAN_SEARCH_PATIENTS, "post", {"patient_ref": "{patient_ref}"}),
     "api/events/summary": ApiRule(CAN_VIEW_AGGREGATES),
+    "api/measures/latest": ApiRule(CAN_VIEW_AGGREGATES),
     # Docs and schema: any signed-in person (no data in them); a sign-in redirect otherwise.
     "api/openapi.json": ApiRule(LOGIN_ONLY),
     "api/docs": ApiRule(LOGIN_ONLY),
@@ -62,11 +70,16 @@ PUBLIC_RULES: dict[str, tuple[int, int]] = {
     "login/": (200, 302),  # signed-in people are sent on (redirect_authenticated_user)
     "logout/": (405, 405),  # POST only (Django 5): a link cannot sign anyone out
     "api/": (404, 404),  # django-ninja's root, a 404 by design
+    # Survey answer pages: the token is the key, no sign-in. A guessed token gets the friendly 404.
+    "s/<str:token>/": (200, 200),
+    "s/<str:token>/thanks/": (302, 302),  # not answered yet: back to the survey
 }
 
 REAL_AND_GUESSED = {
     "patient_ref": ("P-1001", "P-guessed-0000"),
     "key": ("check-in", "no-such-touchpoint"),
+    "token": (SURVEY_TOKEN, "walk-guessed-token-0000000000000"),
+    "instrument_key": ("nps", "no-such-instrument"),
     # Admin values: the walk only needs them to be well formed.
     "object_id": ("1", "999999"),
     "id": ("1", "999999"),
@@ -118,6 +131,10 @@ def practice(cast: Cast) -> Cast:
     owner = StaffMember.objects.get(key="fran-frontdesk")
     Touchpoint.objects.create(journey=journey, key="check-in", name="Check-in", channel="in_person", owner=owner)
     make_patient("P-1001")
+    version = load_instrument_file(next(p for p in shipped_instrument_files() if p.name == "nps.yaml"))
+    Invitation.objects.create(
+        token_hash=hash_token(SURVEY_TOKEN), instrument_version=version, patient_ref="P-1001", expires_at=timezone.now() + timedelta(days=1)
+    )
     return cast
 
 
@@ -188,7 +205,7 @@ def test_it_answers_every_page_and_api_call_as_the_matrix_says(practice: Cast) -
                     continue
                 values = {**_values(route, which)}
                 if route.text in PUBLIC_RULES:
-                    expected = PUBLIC_RULES[route.text][0 if user is None else 1]
+                    expected = 404 if guessed else PUBLIC_RULES[route.text][0 if user is None else 1]
                     rule = None
                 elif route.text in API_RULES:
                     rule = API_RULES[route.text]

@@ -9,7 +9,7 @@ import pytest
 
 from careloop.accounts.models import User
 from careloop.journeys.models import Journey, Touchpoint
-from careloop.journeys.standard_status import State, register_status_provider
+from careloop.journeys.standard_status import State, current_status_provider, register_status_provider
 from tests.conftest import Cast, client_for
 from tests.journeys.map_sample import LINKS, OWNERS, TOUCHPOINTS, build_sample_journey
 
@@ -79,11 +79,13 @@ def test_it_colours_touchpoints_with_the_states_a_registered_provider_gives(cast
     journey = build_sample_journey()
     waiting = Touchpoint.objects.get(journey=journey, key="waiting-room")
     billing = Touchpoint.objects.get(journey=journey, key="billing")
+    previous = current_status_provider()
     register_status_provider(lambda j: {waiting.pk: State.NOT_MET, billing.pk: State.MET})
     try:
         html = client_for(cast.maria).get("/journey/").content.decode()
     finally:
-        register_status_provider(None)
+        # Put back the standards engine's provider: later tests rely on it.
+        register_status_provider(previous)
     assert re.search(r'class="node state-not_met"[^>]*data-key="waiting-room"', html)
     assert re.search(r'class="node state-met"[^>]*data-key="billing"', html)
     assert html.count('class="node state-no_data') == len(TOUCHPOINTS) - 2

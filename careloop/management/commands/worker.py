@@ -14,6 +14,10 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
 
     def handle(self, *args: Any, batch: bool, interval: float, **options: Any) -> None:
+        from careloop.measures.tasks import ensure_nightly_recompute_scheduled
+
+        # The nightly recompute reschedules itself; starting a worker makes sure the chain exists.
+        ensure_nightly_recompute_scheduled()
         worker_args = ["--interval", str(interval), "--queue-name", "*", "--no-startup-delay"]
         if batch:
             worker_args.append("--batch")

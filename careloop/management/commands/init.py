@@ -1,3 +1,6 @@
+"""`careloop init` lives in the project package, not in one app: it prepares the workspace for every
+stage of the loop (the journey, then the survey instruments its survey standards point at)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,6 +18,7 @@ from careloop.journeys.journey_file import (
     read_journey_file,
 )
 from careloop.journeys.models import Journey
+from careloop.surveys.instrument_file import load_shipped_instruments
 
 
 class Command(BaseCommand):
@@ -44,7 +48,9 @@ class Command(BaseCommand):
             how = f"unchanged: {journey} has the same content"
         else:
             how = "already active; `careloop init --journey FILE` loads another"
+        instruments = load_shipped_instruments()
         self.stdout.write(workspace_summary(loaded, how))
+        self.stdout.write(f"Survey instruments ready: {', '.join(sorted(v.instrument.key for v in instruments))}.")
 
 
 def workspace_summary(journey: Journey, how: str) -> str:

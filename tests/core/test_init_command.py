@@ -106,3 +106,17 @@ def test_it_exits_non_zero_with_one_clean_message_from_the_command_line(tmp_path
     assert result.stdout == ""
     # The file is checked before the workspace is touched: no database was created.
     assert not (tmp_path / "home" / "careloop.sqlite3").exists()
+
+
+@pytest.mark.django_db
+def test_it_loads_the_survey_instruments_the_journey_points_at_once(capsys: Any) -> None:
+    from careloop.journeys.models import Standard
+    from careloop.surveys.models import InstrumentVersion
+
+    out = run_init(capsys)
+    assert "Survey instruments ready: cg-cahps-visit, nps, staff-pulse, touchpoint-pulse." in out
+    survey_standards = Standard.objects.filter(kind="survey")
+    loaded = set(InstrumentVersion.objects.values_list("instrument__key", flat=True))
+    assert {s.definition["instrument"] for s in survey_standards} <= loaded
+    run_init(capsys)
+    assert InstrumentVersion.objects.count() == len(loaded)

@@ -1,0 +1,181 @@
+"""Import one CSV file into one event table: atomic, idempotent, every problem reported.
+
+- Default: the whole file is one transaction. Rows are read, checked and written in batches; if any
+  row is bad, reading goes on to the end to report every bad row, then the transaction is rolled
+  back: nothing is written. (Streaming keeps memory flat on a million-row file.)
+- `quarantine`: the good rows are written and the bad ones go, with their reasons, to a CSV to fix
+  and import again.
+- Every run, rejected ones included, is recorded as an ImportRun with the file's SHA-256.
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, Task, TaskID, TextColumn
+from rich.text import Text
+
+from careloop.accounts.models import User
+from careloop.events.importing.csv_reader import CsvFile, RowError, RowReader, inspect_csv
+from careloop.events.importing.mapping import Mapping, canonical_mapping, read_mapping
+from careloop.events.importing.quarantine import default_quarantine_path, write_quarantine
+from careloop.events.importing.report import ImportReport, Problem
+from careloop.events.importing.rows import BadRow, GoodRow
+from careloop.events.importing.rows import RowReader as ValueReader
+from careloop.events.importing.tables import table_spec
+from careloop.events.importing.writer import BATCH_ROWS, UpsertWriter
+from careloop.events.models import ImportRun
+from careloop.events.signals import events_imported
+
+# Above this many bad rows the report keeps counting but stops keeping them: the quarantine file or a
+# fixed mapping is the way forward, not a million lines on a screen.
+MAX_PROBLEMS_KEPT = 10_000
+
+
+class RollBack(Exception):
+    """Leaves the import's transaction so that nothing it wrote stays."""
+
+
+@dataclass
+class ImportOptions:
+    quarantine: bool = False
+    quarantine_path: Path | None = None
+    user: User | None = None
+    console: Console | None = None
+
+
+class RowsPerSecond(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        rows = task.fields.get("rows", 0)
+        elapsed = task.elapsed or 0
+        return Text(f"{rows:>11,} rows {rows / elapsed if elapsed else 0:>9,.0f} rows/s")
+
+
+@contextmanager
+def progress_bar(console: Console | None, name: str, size: int) -> Iterator[tuple[Progress, TaskID]]:
+    console = console or Console(stderr=True)
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), RowsPerSecond(),
+        console=console, disable=not console.is_terminal, transient=False,
+    )
+    with progress:
+        yield progress, progress.add_task(f"importing {name}", total=size, rows=0)
+
+
+def import_file(table: str, path: str | Path, mapping_path: str | Path | None = None,
+                options: ImportOptions | None = None) -> ImportReport:
+    """Raises ImportFileError for a file or mapping that cannot be read at all; otherwise returns the
+    report (status rejected, imported or quarantined)."""
+    options = options or ImportOptions()
+    started_at = timezone.now()
+    clock = time.perf_counter()
+    spec = table_spec(table)
+    mapping: Mapping = read_mapping(mapping_path, spec) if mapping_path else canonical_mapping(spec)
+    csv_file = inspect_csv(path, encoding=mapping.encoding, delimiter=mapping.delimiter)
+    values = ValueReader(spec, mapping, csv_file)
+    report = ImportReport(table, csv_file.name, mapping.name, csv_file.encoding, csv_file.delimiter, csv_file.sha256)
+    if csv_file.note:
+        report.notes.append(f"{csv_file.name}: {csv_file.note}")
+    if values.ignored_columns:
+        report.notes.append(f"{csv_file.name}: columns not imported: {', '.join(values.ignored_columns)}")
+    bad_rows: list[BadRow] = []
+    try:
+        with transaction.atomic():
+            run = new_run(spec.table, csv_file, mapping, options, started_at)
+            writer = UpsertWriter(spec, run.pk)
+            read_and_write(csv_file, values, writer, report, bad_rows, options)
+            report.inserted, report.updated, report.unchanged = writer.inserted, writer.updated, writer.unchanged
+            if report.rejected and not options.quarantine:
+                raise RollBack
+            if report.rejected:
+                report.quarantine_file = str(options.quarantine_path or default_quarantine_path(csv_file.path))
+                write_quarantine(Path(report.quarantine_file), csv_file, bad_rows)
+            report.status = ImportRun.Status.QUARANTINED if report.rejected else ImportRun.Status.IMPORTED
+            finish_run(run, report, clock)
+            if report.inserted or report.updated:
+                run_id = run.pk
+                transaction.on_commit(
+                    lambda: events_imported.send(sender=ImportRun, table=spec.table, import_run_id=run_id)
+                )
+    except RollBack:
+        report.status = ImportRun.Status.REJECTED
+        report.inserted = report.updated = report.unchanged = 0
+        run = new_run(spec.table, csv_file, mapping, options, started_at)
+        finish_run(run, report, clock)
+    report.notes += values.dst_notes
+    if values.dst_count > len(values.dst_notes):
+        report.notes.append(f"… and {values.dst_count - len(values.dst_notes):,} more times at a daylight-saving change")
+    if report.rows == 0 and not report.rejected:
+        report.notes.append(f"{csv_file.name} has a header but no rows: nothing to import")
+    return report
+
+
+def read_and_write(csv_file: CsvFile, values: ValueReader, writer: UpsertWriter, report: ImportReport,
+                   bad_rows: list[BadRow], options: ImportOptions) -> None:
+    batch: list[GoodRow] = []
+    rows = RowReader(csv_file)
+    with progress_bar(options.console, csv_file.path.name, csv_file.size) as (progress, task):
+        for line, row in rows:
+            report.rows += 1
+            result = (
+                BadRow(line, [], [Problem(csv_file.name, line, row.message)]) if isinstance(row, RowError)
+                else values.read(line, row)
+            )
+            if isinstance(result, GoodRow):
+                if not report.rejected or options.quarantine:
+                    batch.append(result)
+                if len(batch) >= BATCH_ROWS:
+                    writer.write(batch)
+                    batch.clear()
+                    progress.update(task, completed=rows.position(), rows=report.rows)
+                continue
+            report.rejected += 1
+            if len(report.problems) < MAX_PROBLEMS_KEPT:
+                report.problems.extend(result.problems)
+            if options.quarantine:
+                bad_rows.append(result)
+        if batch and (not report.rejected or options.quarantine):
+            writer.write(batch)
+        progress.update(task, completed=csv_file.size, rows=report.rows)
+
+
+def new_run(table: str, csv_file: CsvFile, mapping: Mapping, options: ImportOptions, started_at: datetime) -> ImportRun:
+    return ImportRun.objects.create(
+        table=table,
+        file_name=csv_file.name[:500],
+        sha256=csv_file.sha256,
+        mapping_name=mapping.name[:500],
+        encoding=csv_file.encoding,
+        user=options.user,
+        run_by=_os_user(),
+        started_at=started_at,
+        finished_at=started_at,
+        status=ImportRun.Status.REJECTED,
+    )
+
+
+def finish_run(run: ImportRun, report: ImportReport, clock: float) -> None:
+    report.seconds = time.perf_counter() - clock
+    report.run_id = str(run.external_id)
+    run.finished_at = timezone.now()
+    run.status = report.status
+    run.rows, run.inserted, run.updated = report.rows, report.inserted, report.updated
+    run.unchanged, run.rejected = report.unchanged, report.rejected
+    run.quarantine_file = report.quarantine_file[:500]
+    run.save()
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()[:150]
+    except (KeyError, OSError):
+        return ""

@@ -1,0 +1,1 @@
+"""Standards → Ibis expressions → measurements; SPC (careloop.measures.spc)."""

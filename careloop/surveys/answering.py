@@ -1,0 +1,270 @@
+"""Answering a survey: which pages and questions a patient sees (skip logic), checking and saving one
+page at a time (partial answers are kept), and completing a response exactly once.
+
+The pages are plain HTML forms (views.py renders them), so everything here works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from careloop.surveys.instrument_file import FREE_TEXT, SINGLE_CHOICE, ZERO_TEN, FREE_TEXT_LIMIT, InstrumentSpec, ItemSpec, spec_of
+from careloop.surveys.models import Anonymity, Answer, Invitation, Response
+from careloop.surveys.scoring import linear_score
+
+COMMENT_LIMIT = 4000
+FIELD_PREFIX = "item-"
+
+
+# --- skip logic ---------------------------------------------------------------------------------
+
+
+def is_shown(item: ItemSpec, answers: Mapping[str, str], touchpoint: str) -> bool:
+    """A touchpoint pulse asks only its touchpoint's items; `show_if` hides a follow-up question
+    unless its screener was answered with one of the listed answers (unanswered hides it too)."""
+    if touchpoint and item.touchpoint and item.touchpoint != touchpoint:
+        return False
+    if item.show_if is None:
+        return True
+    return answers.get(item.show_if["item"]) in item.show_if["in"]
+
+
+def shown_items(spec: InstrumentSpec, page: int, answers: Mapping[str, str], touchpoint: str) -> list[ItemSpec]:
+    return [item for item in spec.pages[page].items if is_shown(item, answers, touchpoint)]
+
+
+def steps(spec: InstrumentSpec, answers: Mapping[str, str], touchpoint: str) -> list[int]:
+    """The pages to show, in order, then the closing step (comment and anonymity) as len(pages).
+    `show_if` only looks back (instrument_file checks it), so answers so far decide every page."""
+    pages = [index for index in range(len(spec.pages)) if shown_items(spec, index, answers, touchpoint)]
+    return [*pages, len(spec.pages)]
+
+
+def step_after(current: int, all_steps: list[int]) -> int:
+    return next((step for step in all_steps if step > current), all_steps[-1])
+
+
+def step_before(current: int, all_steps: list[int]) -> int:
+    earlier = [step for step in all_steps if step < current]
+    return earlier[-1] if earlier else all_steps[0]
+
+
+# --- checking what was sent ---------------------------------------------------------------------
+
+
+@dataclass
+class PageErrors:
+    """Problems with a submitted page: field id → message, in page order (the error summary's order)."""
+
+    messages: dict[str, str] = field(default_factory=dict)
+
+    def add(self, field_id: str, message: str) -> None:
+        self.messages.setdefault(field_id, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.messages)
+
+
+def field_name(item: ItemSpec) -> str:
+    return FIELD_PREFIX + item.key
+
+
+def first_input_id(item: ItemSpec) -> str:
+    """The id an error-summary link points at: the first radio of a choice, or the text box."""
+    if item.type == FREE_TEXT:
+        return field_name(item)
+    return f"{field_name(item)}-{item.codes[0]}"
+
+
+def read_page(
+    items: list[ItemSpec], data: Mapping[str, str], language: str, words: Mapping[str, Any]
+) -> tuple[dict[str, str | None], PageErrors]:
+    """The answers sent for these items (None = left blank) and what is wrong with them."""
+    values: dict[str, str | None] = {}
+    errors = PageErrors()
+    for item in items:
+        raw = str(data.get(field_name(item), "") or "").strip()
+        question = item.text.get(language) or item.text["en"]
+        if item.type == FREE_TEXT:
+            if len(raw) > FREE_TEXT_LIMIT:
+                errors.add(first_input_id(item), words["error_too_long"].format(limit=FREE_TEXT_LIMIT, count=len(raw), question=question))
+            values[item.key] = raw or None
+        elif raw and raw not in item.codes:
+            errors.add(first_input_id(item), words["error_invalid"].format(question=question))
+            values[item.key] = None
+        else:
+            values[item.key] = raw or None
+        if item.required and not values[item.key] and first_input_id(item) not in errors.messages:
+            errors.add(first_input_id(item), words["error_required"].format(question=question))
+    return values, errors
+
+
+@dataclass(frozen=True)
+class Closing:
+    anonymity: str
+    consent_to_contact: bool
+    comment: str
+
+
+def read_closing(spec: InstrumentSpec, data: Mapping[str, str], words: Mapping[str, Any]) -> tuple[Closing, PageErrors]:
+    errors = PageErrors()
+    offered = spec.anonymity
+    choice = str(data.get("anonymity", "") or "")
+    if len(offered) == 1:
+        choice = offered[0]
+    elif choice not in offered:
+        errors.add(f"anonymity-{offered[0]}", words["error_anonymity"])
+    consent = str(data.get("consent", "")) == "yes"
+    if choice == Anonymity.CONTACT and not consent:
+        errors.add("consent", words["error_consent"])
+    comment = str(data.get("comment", "") or "").strip()
+    if len(comment) > COMMENT_LIMIT:
+        question = words["comment_label"]
+        errors.add("comment", words["error_too_long"].format(limit=COMMENT_LIMIT, count=len(comment), question=question))
+    # Consent only counts with the choice that asks for contact: a stray tick on an anonymous
+    # response must never make it contactable.
+    return Closing(choice, consent and choice == Anonymity.CONTACT, comment), errors
+
+
+# --- saving -------------------------------------------------------------------------------------
+
+
+def answers_of(response: Response | None) -> dict[str, str]:
+    if response is None:
+        return {}
+    return dict(response.answers.values_list("item_key", "value"))
+
+
+def derived_scores(item: ItemSpec, value: str) -> tuple[bool | None, float | None]:
+    """Top-box flag and 0-100 score stored with an answer (None when the item is not scored that way)."""
+    if not item.is_scored or item.type == FREE_TEXT:
+        return None, None
+    top = value in item.top_box if item.top_box else None
+    score = linear_score(value, item.worst_to_best) if item.worst_to_best else None
+    return top, score
+
+
+def response_for(invitation: Invitation, language: str) -> Response:
+    """The invitation's response in progress, started on the first page sent (never on a GET: link
+    previews and scanners open links without a patient behind them)."""
+    existing = Response.objects.filter(invitation=invitation).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Response.objects.create(
+                invitation=invitation,
+                instrument_version=invitation.instrument_version,
+                language=language,
+                touchpoint=invitation.touchpoint,
+                provider=invitation.provider,
+                location=invitation.location,
+                visit_type=invitation.visit_type,
+            )
+    except IntegrityError:
+        # Two first pages sent at once: the other request made it.
+        return Response.objects.get(invitation=invitation)
+
+
+def save_page(response: Response, spec: InstrumentSpec, values: Mapping[str, str | None], language: str, reached: int) -> None:
+    """Keep this page's answers, forget answers to questions that skip logic now hides (a screener
+    changed from yes to no), and remember the furthest page reached."""
+    with transaction.atomic():
+        for key, value in values.items():
+            item = spec.item(key)
+            if item is None:
+                continue
+            if value is None:
+                Answer.objects.filter(response=response, item_key=key).delete()
+                continue
+            top, score = derived_scores(item, value)
+            Answer.objects.update_or_create(
+                response=response, item_key=key, defaults={"value": value, "top_box": top, "score_100": score}
+            )
+        answers = answers_of(response)
+        hidden = [item.key for item in spec.items() if item.key in answers and not is_shown(item, answers, response.touchpoint)]
+        if hidden:
+            Answer.objects.filter(response=response, item_key__in=hidden).delete()
+        response.language = language
+        response.page = max(response.page, reached)
+        response.save(update_fields=["language", "page"])
+
+
+def note_reached(response: Response, step: int) -> None:
+    if step > response.page:
+        response.page = step
+        response.save(update_fields=["page"])
+
+
+def _start_of_day(moment: datetime) -> datetime:
+    local = timezone.localtime(moment)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def complete(invitation: Invitation, response: Response, closing: Closing, language: str) -> bool:
+    """Mark the token used and the response complete, once. The conditional UPDATE claims the
+    invitation only if nobody has (two submits at once: exactly one wins, the other is shown the
+    thank-you page). False when it was already used or has expired."""
+    now = timezone.now()
+    anonymous = closing.anonymity == Anonymity.ANONYMOUS
+    # Anonymous: keep times to the day only, so the moment of answering cannot single anyone out.
+    stamp = _start_of_day(now) if anonymous else now
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=stamp)
+        if claimed != 1:
+            return False
+        response.anonymity = closing.anonymity
+        response.consent_to_contact = closing.consent_to_contact
+        response.comment = closing.comment
+        response.language = language
+        response.is_complete = True
+        response.completed_at = stamp
+        if anonymous:
+            # Cut the link to the invitation, hence to the visit and the patient (docs/surveys.md).
+            response.invitation = None
+            response.started_at = _start_of_day(response.started_at)
+        response.save()
+    return True
+
+
+# --- what a page shows --------------------------------------------------------------------------
+
+
+def option_label(item: ItemSpec, code: str, language: str, words: Mapping[str, Any]) -> str:
+    if item.type == ZERO_TEN:
+        return code
+    if item.type == SINGLE_CHOICE:
+        option = next(o for o in item.options if o.code == code)
+        return option.text.get(language) or option.text["en"]
+    return str(words["scales"][item.type][code])
+
+
+def item_view(
+    item: ItemSpec, language: str, words: Mapping[str, Any], value: str | None, error: str | None
+) -> dict[str, Any]:
+    name = field_name(item)
+    return {
+        "key": item.key,
+        "name": name,
+        "type": item.type,
+        "text": item.text.get(language) or item.text["en"],
+        "hint": item.hint.get(language) or item.hint.get("en", ""),
+        "required": item.required,
+        "value": value or "",
+        "error": error,
+        "error_id": first_input_id(item),
+        "options": [
+            {"code": code, "id": f"{name}-{code}", "label": option_label(item, code, language, words)}
+            for code in item.codes
+        ],
+    }
+
+
+def load_spec(invitation: Invitation) -> InstrumentSpec:
+    return spec_of(invitation.instrument_version)

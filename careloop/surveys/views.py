@@ -1,0 +1,260 @@
+"""Survey pages. Public: the answer page /s/<token>/ and its thank-you page (no sign-in: the token is the
+key). Staff: /surveys/ (instruments and their results, aggregates only)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from careloop.accounts.access import require_permission
+from careloop.accounts.roles import CAN_VIEW_AGGREGATES
+from careloop.surveys import answering, results
+from careloop.surveys.instrument_file import InstrumentSpec, spec_of
+from careloop.surveys.languages import available_languages, choose_language, wording
+from careloop.surveys.models import Instrument, Invitation, Response
+from careloop.surveys.tokens import find_invitation
+
+# --- public: answering ------------------------------------------------------------------------
+
+
+def _notice(request: HttpRequest, which: str, status: int, offered: list[str] | None = None) -> HttpResponse:
+    """The one look shared by unknown, used and expired links and the thank-you page: a friendly
+    sentence, never an error page or a hint of whether some other token exists."""
+    languages = offered or list(available_languages())
+    language = choose_language(request.GET.get("lang"), "", request.headers.get("Accept-Language", ""), languages)
+    words = wording(language)
+    context = {
+        "words": words,
+        "language": language,
+        "switch": _switch(request, languages, language, {}),
+        "title": words[f"{which}_title"],
+        "body": words[f"{which}_body"],
+        "which": which,
+    }
+    return render(request, "surveys/answer_notice.html", context, status=status)
+
+
+def _switch(request: HttpRequest, languages: list[str], current: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": code,
+            "name": wording(code)["language_name"],
+            "url": f"{request.path}?{urlencode({**params, 'lang': code})}",
+            "current": code == current,
+        }
+        for code in languages
+    ]
+
+
+def _closed(request: HttpRequest, invitation: Invitation | None) -> HttpResponse | None:
+    if invitation is None:
+        return _notice(request, "unknown", 404)
+    offered = list(invitation.instrument_version.languages)
+    if invitation.used_at is not None:
+        # A second submit of the last page lands here: show the thank-you page, save nothing.
+        return _notice(request, "thanks", 200, offered) if request.method == "POST" else _notice(request, "used", 410, offered)
+    if invitation.is_expired():
+        return _notice(request, "expired", 410, offered)
+    return None
+
+
+def _redirect(request: HttpRequest, step: int, language: str) -> HttpResponse:
+    response = HttpResponseRedirect(f"{request.path}?{urlencode({'page': step, 'lang': language})}")
+    response.status_code = 303  # after a POST, the browser GETs the next page
+    return response
+
+
+def _as_int(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def _resume_step(all_steps: list[int], reached: int) -> int:
+    """The furthest step reached that is still shown (a changed screener may have hidden it)."""
+    earlier = [step for step in all_steps if step <= reached]
+    return earlier[-1] if earlier else all_steps[0]
+
+
+def _may_open(step: int, all_steps: list[int], reached: int) -> bool:
+    """A page is open if it is shown and not beyond the furthest page reached: nobody skips
+    ahead to the last page with a hand-made URL."""
+    return step in all_steps and step <= _resume_step(all_steps, reached)
+
+
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = find_invitation(token)
+    closed = _closed(request, invitation)
+    if closed is not None or invitation is None:
+        return closed or _notice(request, "unknown", 404)
+    spec = answering.load_spec(invitation)
+    response = Response.objects.filter(invitation=invitation).first()
+    asked_language = request.POST.get("lang") if request.method == "POST" else request.GET.get("lang")
+    preferred = response.language if response else invitation.language
+    language = choose_language(asked_language, preferred, request.headers.get("Accept-Language", ""), spec.languages)
+    answers = answering.answers_of(response)
+    all_steps = answering.steps(spec, answers, invitation.touchpoint)
+    reached = response.page if response else all_steps[0]
+    if request.method == "POST":
+        return _submit(request, invitation, spec, response, language, all_steps, reached)
+    asked = _as_int(request.GET.get("page"))
+    step = asked if asked is not None and _may_open(asked, all_steps, reached) else _resume_step(all_steps, reached)
+    return _page(request, spec, invitation, step, all_steps, language, answers, answering.PageErrors())
+
+
+def _submit(
+    request: HttpRequest,
+    invitation: Invitation,
+    spec: InstrumentSpec,
+    response: Response | None,
+    language: str,
+    all_steps: list[int],
+    reached: int,
+) -> HttpResponse:
+    step = _as_int(request.POST.get("page"))
+    words = wording(language)
+    if step is None or not _may_open(step, all_steps, reached):
+        return _redirect(request, _resume_step(all_steps, reached), language)
+    if step == len(spec.pages):
+        closing, errors = answering.read_closing(spec, request.POST, words)
+        if errors:
+            return _page(request, spec, invitation, step, all_steps, language, answering.answers_of(response), errors, closing)
+        if not answering.complete(invitation, answering.response_for(invitation, language), closing, language):
+            invitation.refresh_from_db()
+            return _closed(request, invitation) or _notice(request, "expired", 410)
+        return HttpResponseRedirect(f"{request.path}thanks/?{urlencode({'lang': language})}", status=303)
+    items = answering.shown_items(spec, step, answering.answers_of(response), invitation.touchpoint)
+    values, errors = answering.read_page(items, request.POST, language, words)
+    if errors:
+        sent = {**answering.answers_of(response), **{k: v for k, v in values.items() if v}}
+        return _page(request, spec, invitation, step, all_steps, language, sent, errors)
+    response = answering.response_for(invitation, language)
+    answering.save_page(response, spec, values, language, reached=step)
+    new_steps = answering.steps(spec, answering.answers_of(response), invitation.touchpoint)
+    following = answering.step_after(step, new_steps)
+    answering.note_reached(response, following)
+    return _redirect(request, following, language)
+
+
+def _page(
+    request: HttpRequest,
+    spec: InstrumentSpec,
+    invitation: Invitation,
+    step: int,
+    all_steps: list[int],
+    language: str,
+    answers: dict[str, str],
+    errors: answering.PageErrors,
+    closing: answering.Closing | None = None,
+) -> HttpResponse:
+    words = wording(language)
+    position = all_steps.index(step) + 1
+    context: dict[str, Any] = {
+        "words": words,
+        "language": language,
+        "switch": _switch(request, spec.languages, language, {"page": str(step)}),
+        "title": spec.title.get(language) or spec.title["en"],
+        "intro": (spec.intro.get(language) or spec.intro.get("en", "")) if position == 1 else "",
+        "progress": words["progress"].format(page=position, pages=len(all_steps)),
+        "position": position,
+        "total": len(all_steps),
+        "step": step,
+        "is_first": position == 1,
+        "back_url": f"{request.path}?{urlencode({'page': answering.step_before(step, all_steps), 'lang': language})}"
+        if position > 1
+        else "",
+        "errors": list(errors.messages.items()),
+    }
+    if step == len(spec.pages):
+        context.update(_closing_context(spec, language, words, closing, errors))
+        return render(request, "surveys/answer_closing.html", context)
+    page = spec.pages[step]
+    items = answering.shown_items(spec, step, answers, invitation.touchpoint)
+    context["heading"] = page.title.get(language) or page.title["en"]
+    context["items"] = [
+        answering.item_view(item, language, words, answers.get(item.key), errors.messages.get(answering.first_input_id(item)))
+        for item in items
+    ]
+    return render(request, "surveys/answer_page.html", context)
+
+
+def _closing_context(
+    spec: InstrumentSpec, language: str, words: dict[str, Any], closing: answering.Closing | None, errors: answering.PageErrors
+) -> dict[str, Any]:
+    return {
+        "heading": spec.comment.get(language) or words["comment_label"],
+        "comment": closing.comment if closing else "",
+        "comment_error": errors.messages.get("comment"),
+        "anonymity_error": next((m for k, m in errors.messages.items() if k.startswith("anonymity-")), None),
+        "consent_error": errors.messages.get("consent"),
+        "chosen": closing.anonymity if closing else "",
+        "consent": closing.consent_to_contact if closing else False,
+        "modes": [
+            {"code": mode, "id": f"anonymity-{mode}", "label": words[f"anonymity_{mode}"], "hint": words[f"anonymity_{mode}_hint"]}
+            for mode in spec.anonymity
+        ],
+        "single_mode": len(spec.anonymity) == 1,
+    }
+
+
+@require_GET
+def thanks(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = find_invitation(token)
+    if invitation is None:
+        return _notice(request, "unknown", 404)
+    if invitation.used_at is None:
+        return HttpResponseRedirect(f"/s/{token}/")
+    return _notice(request, "thanks", 200, list(invitation.instrument_version.languages))
+
+
+# --- staff: instruments and results -----------------------------------------------------------
+
+
+@require_permission(CAN_VIEW_AGGREGATES)
+@require_GET
+def instrument_list(request: HttpRequest) -> HttpResponse:
+    instruments = []
+    for instrument in Instrument.objects.prefetch_related("versions").order_by("key"):
+        active = next((v for v in instrument.versions.all() if v.is_active), None)
+        complete = Response.objects.filter(instrument_version__instrument=instrument, is_complete=True).count()
+        instruments.append({"instrument": instrument, "active": active, "title": active.title("en") if active else "", "complete": complete})
+    return render(request, "surveys/instrument_list.html", {"instruments": instruments, "min_n": settings.MIN_N_DEFAULT})
+
+
+@require_permission(CAN_VIEW_AGGREGATES)
+@require_GET
+def instrument_results(request: HttpRequest, instrument_key: str) -> HttpResponse:
+    instrument = Instrument.objects.filter(key=instrument_key).first()
+    active = instrument.active_version() if instrument else None
+    if instrument is None or active is None:
+        raise Http404
+    spec = spec_of(active)
+    by = request.GET.get("by", "")
+    by = by if by in results.BREAKDOWNS else ""
+    adjust = request.GET.get("adjust") == "1" and by in results.ADJUSTABLE
+    min_n = int(settings.MIN_N_DEFAULT)
+    rows = results.response_rows(instrument, spec)
+    lines = results.result_lines(spec, rows, by=by, min_n=min_n, adjust=adjust)
+    context = {
+        "instrument": instrument,
+        "version": active,
+        "title": spec.title["en"],
+        "lines": lines,
+        "by": by,
+        "by_label": results.BREAKDOWNS.get(by, ""),
+        "breakdowns": results.BREAKDOWNS,
+        "adjust": adjust,
+        "can_adjust": by in results.ADJUSTABLE and any(item.case_mix for item in spec.items()),
+        "groups": results.group_names(lines),
+        "responses": len(rows),
+        "min_n": min_n,
+        "source": spec.source,
+    }
+    return render(request, "surveys/instrument_results.html", context)
