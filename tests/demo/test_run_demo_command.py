@@ -165,3 +165,14 @@ def test_it_rejects_months_out_of_range_and_a_malformed_date(db: Any, home: Path
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("demo", "--no-serve", "--today", "17/03/2025")
     assert Visit.objects.count() == 0
+
+
+def test_it_measures_every_operational_standard_so_the_map_is_coloured_at_once(db: Any, home: Path) -> None:
+    from careloop.journeys.models import Standard
+    from careloop.measures.models import Measurement
+
+    out = run_demo()
+    assert re.search(r"Measured in [0-9.]+ s: [1-9][0-9,]* measurements\.\n", out)
+    measured = set(Measurement.objects.values_list("standard__key", flat=True))
+    operational = set(Standard.objects.exclude(kind="survey").values_list("key", flat=True))
+    assert operational and operational <= measured

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from argparse import ArgumentTypeError
-from datetime import date
+import time
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.utils import timezone
 from careloop.demo.build import build_demo
 from careloop.demo.practice import MANAGER_EMAIL
 from careloop.demo.workspace import login_card, prepare_workspace, refuse_to_replace_real_events, write_login_file
+from careloop.measures.recompute import recompute_measurements
 
 MAX_MONTHS = 36
 
@@ -46,7 +48,19 @@ class Command(BaseCommand):
         path = write_login_file(settings.HOME, login_card(url, build, seed=seed, months=months, today=today))
         rows = ", ".join(f"{count:,} {name}" for name, count in build.counts.items())
         self.stdout.write(f"Built in {build.seconds:.1f} s: {rows}.")
+        self.stdout.write(measure_demo(today))
         self.stdout.write(f"Every demo user and the password: {path}")
         self.stdout.write(f"careloop demo practice ready: {url} — sign in as {MANAGER_EMAIL} / {build.password}")
         if not no_serve:
             call_command("serve", host=host, port=port)
+
+
+def measure_demo(today: date) -> str:
+    """Measure every standard as of the demo's last day, so the dashboard and the journey map show
+    the practice's state at once instead of waiting for the worker's nightly run."""
+    started = time.perf_counter()
+    as_of = timezone.make_aware(datetime.combine(today, datetime.min.time()))
+    report = recompute_measurements(as_of=as_of)
+    stored = report.created + report.updated + report.unchanged
+    problems = f" ({len(report.errors)} standards could not be measured)" if report.errors else ""
+    return f"Measured in {time.perf_counter() - started:.1f} s: {stored:,} measurements{problems}."
