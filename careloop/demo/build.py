@@ -30,9 +30,11 @@ from careloop.demo.messages import generate_messages
 from careloop.demo.practice import new_demo_password, upsert_demo_users, upsert_staff
 from careloop.demo.referrals import generate_referrals
 from careloop.demo.slots import generate_slots
+from careloop.demo.survey_responses import generate_survey_responses, resolve_instrument_versions
 from careloop.demo.visits import generate_visits
 from careloop.events.models import Audit, BillingInquiry, Call, Message, Referral, SlotSnapshot, Visit
 from careloop.journeys.models import MeasureKind, Standard
+from careloop.surveys.models import Answer, Invitation, Response
 
 WRITE_CHUNK = 2000
 
@@ -42,6 +44,9 @@ class Part:
     name: str
     tables: tuple[type[models.Model], ...]  # the models this part fills (and empties on a rebuild)
     generate: Callable[[random.Random, DemoContext], Sequence[models.Model]]
+    # Run in the write transaction just before the part's rows are written, for rows that point at
+    # database rows a generator cannot know (the survey instruments' versions).
+    prepare: Callable[[Sequence[models.Model]], None] | None = None
 
 
 # In order: a part may read the rows of the parts before it (ctx.rows), e.g. referrals follow visits.
@@ -53,6 +58,7 @@ PARTS: tuple[Part, ...] = (
     Part("billing", (BillingInquiry,), generate_billing),
     Part("audits", (Audit,), generate_audits),
     Part("slots", (SlotSnapshot,), generate_slots),
+    Part("surveys", (Invitation, Response, Answer), generate_survey_responses, resolve_instrument_versions),
 )
 
 
@@ -108,7 +114,7 @@ def generate_parts(ctx: DemoContext, progress: Progress | None = None) -> dict[s
 
 def clear_previous_demo() -> None:
     for part in reversed(PARTS):
-        for model in part.tables:
+        for model in reversed(part.tables):
             model._default_manager.all().delete()
 
 
@@ -117,6 +123,8 @@ def write_rows(ctx: DemoContext, progress: Progress) -> None:
     task = progress.add_task("writing rows", total=total)
     for part in PARTS:
         rows = ctx.rows[part.name]
+        if part.prepare is not None:
+            part.prepare(rows)
         for model in part.tables:
             of_model = [row for row in rows if type(row) is model]
             for start in range(0, len(of_model), WRITE_CHUNK):

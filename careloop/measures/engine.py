@@ -39,6 +39,7 @@ from careloop.events.models import Audit, BillingInquiry, Call, Message, Referra
 from careloop.journeys.models import MeasureKind, Standard
 from careloop.measures.business_time import holiday_days, practice_zone, utc_offsets
 from careloop.measures.periods import FIRST_MONDAY, date_to_day, local_date
+from careloop.surveys.measurement_source import instrument_item_keys, scored_responses
 
 # Canonical (warehouse) table names, and the Django models that hold them in the app's database.
 CANONICAL_TABLES: dict[str, type[Any]] = {
@@ -87,12 +88,28 @@ class DayCount:
     met: int
 
 
+@dataclass(frozen=True)
+class SurveyAnswers:
+    """One complete response to a survey standard's instrument, on the local day it was completed:
+    its answers to the standard's items, in the order the standard names them (None: not answered)."""
+
+    day: int
+    breakdown: dict[str, str]
+    top_box: tuple[bool | None, ...]
+    score_100: tuple[float | None, ...]
+    # The 0-10 answer of an NPS standard's item.
+    rating: int | None = None
+
+
 @dataclass
 class StandardCounts:
     standard: Standard
     dimensions: tuple[str, ...] = ()
     days: list[DayCount] = field(default_factory=list)
-    # Set when the standard cannot be measured from events yet (survey standards).
+    # Survey standards: one entry per complete response (scores are not sums of counts, so a
+    # week or month is scored from its responses, recompute.survey_measurements).
+    responses: list[SurveyAnswers] = field(default_factory=list)
+    # Set when the standard has nothing to measure yet ("no survey data yet", "no data").
     notice: str = ""
 
 
@@ -475,8 +492,7 @@ def count_events(
 ) -> StandardCounts:
     """n and met per local day (and breakdown) of one standard's events from `since` to `as_of`."""
     if standard.kind == MeasureKind.SURVEY:
-        # Survey responses have no table yet: say so rather than fail or show zeros.
-        return StandardCounts(standard, notice=NO_SURVEY_DATA)
+        return count_survey_responses(standard, since=since, as_of=as_of)
     compiler = COMPILERS.get(standard.kind)  # type: ignore[call-overload]
     if compiler is None:
         raise MeasureError(f"Standard {standard.key!r}: the engine does not know the measure kind {standard.kind!r}.")
@@ -529,3 +545,45 @@ def _run_counts(
     rows: list[dict[str, Any]] = grouped.order_by(["day", *compiled.dimensions]).to_pyarrow().to_pylist()
     return rows
 
+
+
+# --- survey standards -------------------------------------------------------------------------
+#
+# Survey tables are the app's own (no warehouse holds them), so this kind reads them through the
+# surveys app's plain rows (careloop.surveys.measurement_source) on Django's connection, not Ibis.
+# A response belongs to the local day it was *completed*: an anonymous response is cut loose from
+# its invitation, hence from the visit and its date, but keeps its completion day (docs/surveys.md).
+
+
+def count_survey_responses(standard: Standard, *, since: datetime | None, as_of: datetime) -> StandardCounts:
+    """The complete responses a survey standard is scored from, completed from `since` to `as_of`."""
+    instrument = str(_definition(standard, "instrument"))
+    items = [str(item) for item in _definition(standard, "items")]
+    known = instrument_item_keys(instrument)
+    if known is None:
+        return StandardCounts(standard, BREAKDOWNS, notice=NO_SURVEY_DATA)
+    missing = [item for item in items if item not in known]
+    if missing:
+        raise MeasureError(
+            f"Standard {standard.key!r}: measure.items names {', '.join(map(repr, missing))}, "
+            f"which the survey instrument {instrument!r} does not have."
+        )
+    zone = practice_zone()
+    nps = standard.definition.get("score") == "nps"
+    responses = [
+        SurveyAnswers(
+            day=date_to_day(local_date(row.completed_at, zone)),
+            breakdown={name: getattr(row, name) or "unknown" for name in BREAKDOWNS},
+            top_box=tuple(row.top_box.get(item) for item in items),
+            score_100=tuple(row.score_100.get(item) for item in items),
+            rating=_rating(row.values.get(items[0])) if nps else None,
+        )
+        for row in scored_responses(instrument, items, since=since, until=as_of)
+    ]
+    if not responses:
+        return StandardCounts(standard, BREAKDOWNS, notice=NO_SURVEY_DATA)
+    return StandardCounts(standard, BREAKDOWNS, responses=responses)
+
+
+def _rating(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None

@@ -29,6 +29,8 @@ class MeasurementView:
     # None when suppressed: "not enough data" is said in words, never as a number.
     n_met: int | None
     share: float | None
+    # Survey standards scored as a mean (0-100) or an NPS (-100..100); None otherwise.
+    mean: float | None
     ci_low: float | None
     ci_high: float | None
     goal_met: bool | None
@@ -68,6 +70,7 @@ def view_of(measurement: Measurement, today: date) -> MeasurementView:
         n=measurement.n,
         n_met=None if suppressed else measurement.n_met,
         share=None if suppressed else measurement.share,
+        mean=None if suppressed else measurement.mean,
         ci_low=None if suppressed else measurement.ci_low,
         ci_high=None if suppressed else measurement.ci_high,
         goal_met=None if suppressed else measurement.goal_met,

@@ -19,7 +19,14 @@ from django.utils import timezone
 
 from careloop.journeys.models import Direction, Journey, MeasureKind, Standard
 from careloop.measures.business_time import practice_zone
-from careloop.measures.engine import AnalyticsSource, MeasureError, StandardCounts, analytics, count_events
+from careloop.measures.engine import (
+    AnalyticsSource,
+    MeasureError,
+    StandardCounts,
+    SurveyAnswers,
+    analytics,
+    count_events,
+)
 from careloop.measures.models import Measurement
 from careloop.measures.periods import (
     PeriodKind,
@@ -30,10 +37,25 @@ from careloop.measures.periods import (
     period_containing,
 )
 from careloop.measures.wilson import wilson_interval
+from careloop.surveys import scoring
 
 # (period kind, period start, breakdown, breakdown value)
 Key = tuple[str, date, str, str]
-COMPARED_FIELDS = ("period_end", "n", "n_met", "share", "ci_low", "ci_high", "goal_met", "suppressed")
+COMPARED_FIELDS = ("period_end", "n", "n_met", "share", "mean", "ci_low", "ci_high", "goal_met", "suppressed")
+
+
+@dataclass(frozen=True)
+class SurveyScore:
+    """A survey standard over one group of responses. A top-box score is a `share` (0-1); a mean
+    (0-100) or an NPS (-100..100) is in `mean`, as the Measurement model keeps it; the interval
+    is on the same scale as the figure."""
+
+    n: int
+    n_met: int
+    share: float | None
+    mean: float | None
+    low: float | None
+    high: float | None
 
 
 @dataclass
@@ -103,6 +125,84 @@ def measurement_for(standard: Standard, key: Key, n: int, met: int) -> Measureme
     return measurement
 
 
+# --- survey standards -------------------------------------------------------------------------
+
+
+def group_responses(counts: StandardCounts) -> dict[Key, list[SurveyAnswers]]:
+    """The responses of every week and month, whole practice and each breakdown value."""
+    groups: dict[Key, list[SurveyAnswers]] = defaultdict(list)
+    for response in counts.responses:
+        day = day_to_date(response.day)
+        for kind in PeriodKind.values:
+            start = period_containing(day, kind).start
+            for breakdown, value in [("", "")] + [(name, response.breakdown[name]) for name in counts.dimensions]:
+                groups[(kind, start, breakdown, value)].append(response)
+    return groups
+
+
+def survey_score(standard: Standard, responses: list[SurveyAnswers]) -> SurveyScore:
+    """A survey standard's score over some responses, by scoring.py's functions (computed in full
+    here; suppression below the standard's min_n is applied by the caller, as for the other kinds).
+
+    - top_box, one item: the share of its answers in the top box (n_met: those answers);
+    - top_box, several items: the CAHPS composite, the mean of the items' top-box shares; n is the
+      mean of the items' n (scoring.composite), n_met that share of n, rounded;
+    - mean: the 0-100 linear mean of one item; of several, the mean of the item means (each item
+      weighted equally, as a composite) with no interval; n_met: top-box answers;
+    - nps: % promoters minus % detractors on -100..100 (n_met: promoters)."""
+    score = str(standard.definition.get("score", "top_box"))
+    items = range(len(responses[0].top_box)) if responses else range(0)
+    flags = [[r.top_box[i] for r in responses] for i in items]
+    if score == "nps":
+        net = scoring.nps([r.rating for r in responses], min_n=1)
+        return SurveyScore(net.n, net.promoters or 0, None, net.value, net.low, net.high)
+    if score == "mean":
+        means = [scoring.linear_mean([r.score_100[i] for r in responses], min_n=1) for i in items]
+        answered = [m for m in means if m.value is not None]
+        top = sum(scoring.top_box(f, min_n=1).count or 0 for f in flags)
+        if len(answered) == 1:
+            only = answered[0]
+            return SurveyScore(only.n, top, None, only.value, only.low, only.high)
+        n = sum(m.n for m in answered) // len(answered) if answered else 0
+        value = sum(m.value or 0.0 for m in answered) / len(answered) if answered else None
+        return SurveyScore(n, top, None, value, None, None)
+    if len(flags) == 1:
+        result = scoring.top_box(flags[0], min_n=1)
+        return SurveyScore(result.n, result.count or 0, result.value, None, result.low, result.high)
+    result = scoring.composite(flags, min_n=1)
+    met = round((result.value or 0.0) * result.n)
+    return SurveyScore(result.n, met, result.value, None, result.low, result.high)
+
+
+def survey_measurements(standard: Standard, counts: StandardCounts) -> dict[Key, Measurement]:
+    """Every week and month of a survey standard; a group where nobody answered its items has none."""
+    measurements = {}
+    for key, responses in group_responses(counts).items():
+        score = survey_score(standard, responses)
+        if score.n == 0:
+            continue
+        kind, start, breakdown, value = key
+        suppressed = score.n < standard.min_n
+        measurement = Measurement(
+            standard=standard,
+            period_kind=kind,
+            period_start=start,
+            period_end=period_containing(start, kind).end,
+            breakdown=breakdown,
+            breakdown_value=value,
+            n=score.n,
+            n_met=score.n_met,
+            suppressed=suppressed,
+        )
+        figure = score.share if score.share is not None else score.mean
+        if not suppressed and figure is not None:
+            measurement.share, measurement.mean = score.share, score.mean
+            measurement.ci_low, measurement.ci_high = score.low, score.high
+            measurement.goal_met = goal_is_met(standard, figure)
+        measurements[key] = measurement
+    return measurements
+
+
 def _changed(old: Measurement, new: Measurement) -> bool:
     return any(getattr(old, name) != getattr(new, name) for name in COMPARED_FIELDS)
 
@@ -110,7 +210,10 @@ def _changed(old: Measurement, new: Measurement) -> bool:
 def store(standard: Standard, counts: StandardCounts, scope_start: date | None, report: RecomputeReport) -> None:
     """Upsert the standard's measurements for every period starting on or after `scope_start`
     (all periods when None); rows in that scope that no longer have events are deleted."""
-    fresh = {key: measurement_for(standard, key, n, met) for key, (n, met) in roll_up(counts).items()}
+    if standard.kind == MeasureKind.SURVEY:
+        fresh = survey_measurements(standard, counts)
+    else:
+        fresh = {key: measurement_for(standard, key, n, met) for key, (n, met) in roll_up(counts).items()}
     if scope_start is not None:
         fresh = {key: m for key, m in fresh.items() if key[1] >= scope_start}
     existing_rows = Measurement.objects.filter(standard=standard)

@@ -18,6 +18,7 @@ class MeasurementOut(Schema):
     n: int
     n_met: int | None
     share: float | None
+    mean: float | None
     ci_low: float | None
     ci_high: float | None
     goal_met: bool | None

@@ -20,6 +20,14 @@ def _percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f} %"
 
 
+def _figure(entry: StandardLatest, share: float | None, mean: float | None = None) -> str:
+    """A share as a percentage; a survey mean (0-100) or NPS (-100..100) as the number it is."""
+    if entry.score in ("mean", "nps"):
+        value = mean if mean is not None else share
+        return "" if value is None else f"{value:.1f}"
+    return _percent(share)
+
+
 def _goal(entry: StandardLatest) -> str:
     sign = "≤" if entry.direction == "lower_is_better" else "≥"
     if entry.score in ("mean", "nps"):
@@ -37,8 +45,8 @@ def _rows(entries: list[StandardLatest]) -> list[list[str]]:
             if m.suppressed:
                 figures = [str(m.n), NOT_ENOUGH_DATA, "", _goal(entry), ""]
             else:
-                ci = f"{_percent(m.ci_low)} – {_percent(m.ci_high)}"
-                figures = [str(m.n), _percent(m.share), ci, _goal(entry), "yes" if m.goal_met else "no"]
+                figure, ci = _figure(entry, m.share, m.mean), f"{_figure(entry, m.ci_low)} – {_figure(entry, m.ci_high)}"
+                figures = [str(m.n), figure, ci, _goal(entry), "yes" if m.goal_met else "no"]
             rows.append([entry.key, period, m.breakdown_value or "practice", *figures])
     return rows
 
