@@ -235,6 +235,17 @@ EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("FROM_EMAIL", "careloop@localhost")
 
+# Survey invitations (docs/surveys.md, "Invitations"). PUBLIC_URL is the address patients reach the
+# answer pages at; links in emails, texts and QR codes start with it.
+PUBLIC_URL = env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+SMS_PROVIDER_URL = env("SMS_PROVIDER_URL")
+SMS_API_KEY = envsecret("SMS_API_KEY")
+SMS_FROM = env("SMS_FROM")
+# The shared secret the SMS provider sends with STOP replies and delivery receipts (blank: webhook off).
+SMS_INBOUND_SECRET = envsecret("SMS_INBOUND_SECRET")
+SURVEY_QUIET_HOURS = env("SURVEY_QUIET_HOURS", "20-9")
+SURVEY_MIN_DAYS_BETWEEN = envint("SURVEY_MIN_DAYS_BETWEEN", 30)
+
 # Below this many events a share is "not enough data", never a percentage.
 MIN_N_DEFAULT = envint("MIN_N", 10)
 

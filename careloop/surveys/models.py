@@ -99,6 +99,19 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # Due work (docs/surveys.md, "Invitations"): `careloop worker` sends rows whose send_after has
+    # passed and sent_at is empty, claiming each with a conditional UPDATE; a failed send moves
+    # send_after forward; None means nothing left to do (sent, given up, or the patient opted out).
+    send_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    reminder_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    # Tracking: delivered (an SMS provider's receipt; email gives none), opened (answer page first shown).
+    provider_message_id = models.CharField(max_length=100, blank=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -108,6 +121,55 @@ class Invitation(models.Model):
 
     def is_expired(self, now: Any = None) -> bool:
         return (now or timezone.now()) >= self.expires_at
+
+
+class OptOutVia(models.TextChoices):
+    SMS_STOP = "sms-stop", "STOP reply to a text message"
+    LINK = "link", "Opt-out link"
+
+
+class SurveyContact(models.Model):
+    """The survey side's contact preferences for one patient: where to send invitations, in which
+    language, with which consent, and whether the patient opted out.
+
+    A stand-in until the contact store (issue 3) exists: nothing reads it except
+    invitations.contact_for(), which audits each read, so the store can replace it there.
+    """
+
+    patient_ref = models.CharField(max_length=100, unique=True)
+    email = models.EmailField(blank=True)
+    # E.164 (+15551234567), the form SMS providers send and receive.
+    phone = models.CharField(max_length=20, blank=True, db_index=True)
+    language = models.CharField(max_length=10, blank=True)
+    consent_email = models.BooleanField(default=False)
+    consent_sms = models.BooleanField(default=False)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    opted_out_via = models.CharField(max_length=10, choices=OptOutVia.choices, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["patient_ref"]
+
+    def __str__(self) -> str:
+        return f"survey contact {self.pk}"
+
+
+class VisitDecision(models.Model):
+    """Whether a completed visit was invited, decided once per visit (invitations.plan_invitation):
+    the unique visit_id stops two workers inviting the same visit, the worker does not read the
+    same contact preferences again every few minutes, and an operator can see why a visit got no
+    survey."""
+
+    visit_id = models.CharField(max_length=100, unique=True)
+    invited = models.BooleanField()
+    reason = models.CharField(max_length=200)
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at"]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id}: {self.reason}"
 
 
 class Anonymity(models.TextChoices):

@@ -15,6 +15,7 @@ from careloop.accounts.access import require_permission
 from careloop.accounts.roles import CAN_VIEW_AGGREGATES
 from careloop.surveys import answering, results
 from careloop.surveys.instrument_file import InstrumentSpec, spec_of
+from careloop.surveys.invitations import note_opened
 from careloop.surveys.languages import available_languages, choose_language, wording
 from careloop.surveys.models import Instrument, Invitation, Response
 from careloop.surveys.tokens import find_invitation
@@ -104,6 +105,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     reached = response.page if response else all_steps[0]
     if request.method == "POST":
         return _submit(request, invitation, spec, response, language, all_steps, reached)
+    note_opened(invitation)
     asked = _as_int(request.GET.get("page"))
     step = asked if asked is not None and _may_open(asked, all_steps, reached) else _resume_step(all_steps, reached)
     return _page(request, spec, invitation, step, all_steps, language, answers, answering.PageErrors())

@@ -73,6 +73,9 @@ PUBLIC_RULES: dict[str, tuple[int, int]] = {
     # Survey answer pages: the token is the key, no sign-in. A guessed token gets the friendly 404.
     "s/<str:token>/": (200, 200),
     "s/<str:token>/thanks/": (302, 302),  # not answered yet: back to the survey
+    "s/<str:token>/opt-out/": (200, 200),  # asks first; only the POST opts out
+    # The SMS provider's webhook: POST only, with a shared secret instead of a sign-in.
+    "surveys/sms/inbound": (405, 405),
 }
 
 REAL_AND_GUESSED = {
@@ -80,6 +83,7 @@ REAL_AND_GUESSED = {
     "key": ("check-in", "no-such-touchpoint"),
     "token": (SURVEY_TOKEN, "walk-guessed-token-0000000000000"),
     "instrument_key": ("nps", "no-such-instrument"),
+    "visit_id": ("V-P-1001", "no-such-visit"),
     # Admin values: the walk only needs them to be well formed.
     "object_id": ("1", "999999"),
     "id": ("1", "999999"),

@@ -15,9 +15,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, batch: bool, interval: float, **options: Any) -> None:
         from careloop.measures.tasks import ensure_nightly_recompute_scheduled
+        from careloop.surveys.tasks import ensure_invitation_work_scheduled
 
-        # The nightly recompute reschedules itself; starting a worker makes sure the chain exists.
+        # The nightly recompute and the survey invitations reschedule themselves; starting a
+        # worker makes sure both chains exist.
         ensure_nightly_recompute_scheduled()
+        ensure_invitation_work_scheduled()
         worker_args = ["--interval", str(interval), "--queue-name", "*", "--no-startup-delay"]
         if batch:
             worker_args.append("--batch")
