@@ -13,7 +13,7 @@ COMMANDS = {
     "worker": "run background tasks",
     "journey": "journey show | export [--output FILE] | load FILE",
     "measure": "measure [--period week|month] [--by provider|location|visit_type] [--json]",
-    "import": "import {visits,calls,referrals,messages,billing,audits} PATH [--mapping FILE] [--quarantine]",
+    "import": "import {visits,calls,referrals,messages,billing,audits,fhir} PATH [--mapping FILE] [--quarantine]",
     "user": "user add EMAIL --role ROLE",
     "manage": "any Django management command (migrate, shell -c, check, ...)",
 }
