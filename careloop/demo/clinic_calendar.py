@@ -8,49 +8,16 @@ time zone only when a row is made (DemoContext.aware), so clinic hours never dri
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+
+# One holiday calendar for the whole product: the days the demo closes are the days the standards
+# engine does not count as business days.
+from careloop.measures.business_time import practice_holidays
 
 OPENS = time(8, 0)
 CLOSES = time(17, 0)
 LUNCH_STARTS = time(12, 0)
 LUNCH_ENDS = time(13, 0)
 SATURDAY = 5
-
-
-def nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
-    """The n-th given weekday of a month (n=-1 for the last one)."""
-    if n > 0:
-        first = date(year, month, 1)
-        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    last = following - timedelta(days=1)
-    return last - timedelta(days=(last.weekday() - weekday) % 7)
-
-
-def observed(day: date) -> date:
-    """A holiday on a Saturday is observed the Friday before, on a Sunday the Monday after
-    (the federal rule, 5 U.S.C. 6103(b), which most employers follow)."""
-    if day.weekday() == SATURDAY:
-        return day - timedelta(days=1)
-    if day.weekday() == 6:
-        return day + timedelta(days=1)
-    return day
-
-
-@lru_cache(maxsize=64)
-def practice_holidays(year: int) -> frozenset[date]:
-    """New Year's Day, Memorial Day, Independence Day, Labor Day, Thanksgiving and Christmas:
-    the federal holidays (5 U.S.C. 6103(a)) that nearly every medical practice closes for."""
-    return frozenset(
-        {
-            observed(date(year, 1, 1)),
-            nth_weekday(year, 5, 0, -1),
-            observed(date(year, 7, 4)),
-            nth_weekday(year, 9, 0, 1),
-            nth_weekday(year, 11, 3, 4),
-            observed(date(year, 12, 25)),
-        }
-    )
 
 
 def is_clinic_day(day: date) -> bool:
