@@ -62,21 +62,36 @@ def _claim(invitation: Invitation, column: str, now: datetime) -> bool:
     return Invitation.objects.filter(pk=invitation.pk, **{column: due}).update(**{column: now + CLAIM_LEASE}) == 1
 
 
-def send_one(invitation: Invitation, provider: SmsProvider | None, rules: Rules, now: datetime, report: SendReport) -> None:
-    if not _claim(invitation, "send_after", now):
+def _claim_contact(
+    invitation: Invitation, column: str, rules: Rules, now: datetime, report: SendReport, *, keep_reason: bool
+) -> Contact | None:
+    """Claim a due invitation or reminder (`column` is its due-time column) and return the contact to
+    send to, or None when another worker has it, quiet hours defer it, or the patient may no longer be
+    contacted (then the due time is cleared; `keep_reason` records why on the invitation)."""
+    if not _claim(invitation, column, now):
         report.skipped += 1
-        return
+        return None
     quiet_until = rules.quiet_hours.next_allowed(now, rules.zone)
     if quiet_until != now:
         # A worker that was down all evening must not catch up at 11 pm.
-        Invitation.objects.filter(pk=invitation.pk).update(send_after=quiet_until)
+        Invitation.objects.filter(pk=invitation.pk).update(**{column: quiet_until})
         report.deferred += 1
-        return
+        return None
     contact = contact_for(invitation.patient_ref)
     reason = _why_not(invitation, contact, now)
     if reason or contact is None:
-        Invitation.objects.filter(pk=invitation.pk).update(send_after=None, last_error=reason)
+        cleared: dict[str, object] = {column: None}
+        if keep_reason:
+            cleared["last_error"] = reason
+        Invitation.objects.filter(pk=invitation.pk).update(**cleared)
         report.skipped += 1
+        return None
+    return contact
+
+
+def send_one(invitation: Invitation, provider: SmsProvider | None, rules: Rules, now: datetime, report: SendReport) -> None:
+    contact = _claim_contact(invitation, "send_after", rules, now, report, keep_reason=True)
+    if contact is None:
         return
     attempts = invitation.send_attempts + 1
     try:
@@ -101,19 +116,8 @@ def send_one(invitation: Invitation, provider: SmsProvider | None, rules: Rules,
 
 def remind_one(invitation: Invitation, provider: SmsProvider | None, rules: Rules, now: datetime, report: SendReport) -> None:
     """The one reminder: tried once; if it fails it is given up, never repeated."""
-    if not _claim(invitation, "reminder_after", now):
-        report.skipped += 1
-        return
-    quiet_until = rules.quiet_hours.next_allowed(now, rules.zone)
-    if quiet_until != now:
-        Invitation.objects.filter(pk=invitation.pk).update(reminder_after=quiet_until)
-        report.deferred += 1
-        return
-    contact = contact_for(invitation.patient_ref)
-    reason = _why_not(invitation, contact, now)
-    if reason or contact is None:
-        Invitation.objects.filter(pk=invitation.pk).update(reminder_after=None)
-        report.skipped += 1
+    contact = _claim_contact(invitation, "reminder_after", rules, now, report, keep_reason=False)
+    if contact is None:
         return
     try:
         send_invitation(invitation, contact, provider, reminder=True)
