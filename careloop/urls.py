@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from careloop.api import api
+from careloop.dashboard import home
 
 admin.site.site_header = "careloop administration"
 admin.site.site_title = "careloop"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="journeys:map", permanent=False), name="home"),
+    path("", home, name="home"),
     path("", include("careloop.accounts.urls")),
     path("journey/", include("careloop.journeys.urls")),
     path("events/", include("careloop.events.urls")),

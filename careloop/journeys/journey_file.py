@@ -154,8 +154,8 @@ def read_journey_file(path: str | Path) -> JourneySpec:
 
 
 def parse_journey_text(text: str, filename: str = "journey.yaml") -> JourneySpec:
-    root = _compose(text, filename)
-    reader = _Reader(filename)
+    root = compose_yaml(text, filename)
+    reader = YamlReader(filename)
     spec = reader.journey(root)
     if not reader.problems:
         _cross_check(spec, reader)
@@ -164,7 +164,7 @@ def parse_journey_text(text: str, filename: str = "journey.yaml") -> JourneySpec
     return spec
 
 
-def _compose(text: str, filename: str) -> Node:
+def compose_yaml(text: str, filename: str) -> Node:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         root = yaml.compose(text, Loader=loader)
@@ -200,7 +200,7 @@ def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _did_you_mean(word: str, options: Sequence[str]) -> str:
+def did_you_mean(word: str, options: Sequence[str]) -> str:
     close = difflib.get_close_matches(word, list(options), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -215,7 +215,7 @@ def _describe(node: Node) -> str:
     return repr(node.value)
 
 
-class _Reader:
+class YamlReader:
     """Walks the composed YAML, turning nodes into a JourneySpec and noting every problem with
     its line. `lines` remembers the line of each field path for the cross-checks."""
 
@@ -256,7 +256,7 @@ class _Reader:
                 self.problem(
                     key_node,
                     key_path,
-                    f"unknown key {key!r}{_did_you_mean(key, allowed)}; expected one of: {', '.join(allowed)}",
+                    f"unknown key {key!r}{did_you_mean(key, allowed)}; expected one of: {', '.join(allowed)}",
                 )
                 continue
             found[key] = value_node
@@ -308,7 +308,7 @@ class _Reader:
     def choice(self, node: Node | None, path: str, choices: Sequence[str]) -> str:
         value = self.text(node, path)
         if value and value not in choices:
-            self.problem(node, path, f"{value!r} is not one of: {', '.join(choices)}{_did_you_mean(value, choices)}")
+            self.problem(node, path, f"{value!r} is not one of: {', '.join(choices)}{did_you_mean(value, choices)}")
             return ""
         return value
 
@@ -542,7 +542,7 @@ class _Reader:
             self.problem(
                 node,
                 path,
-                f"standard {standard!r}: {table} has no field {name!r}{_did_you_mean(name, names)}; "
+                f"standard {standard!r}: {table} has no field {name!r}{did_you_mean(name, names)}; "
                 f"its fields: {', '.join(names)}",
             )
         return found
@@ -616,7 +616,7 @@ class _Reader:
         return {"field": found.name, "is_set": self.boolean(fields["is_set"], f"{path}.is_set")}
 
 
-def _cross_check(spec: JourneySpec, reader: _Reader) -> None:
+def _cross_check(spec: JourneySpec, reader: YamlReader) -> None:
     """References between sections: unique keys, owners, next, touchpoints, origins, reachability."""
     owner_keys = _unique_keys(reader, "owners", [o.key for o in spec.owners])
     touchpoint_keys = _unique_keys(reader, "touchpoints", [t.key for t in spec.touchpoints])
@@ -636,7 +636,7 @@ def _cross_check(spec: JourneySpec, reader: _Reader) -> None:
         if touchpoint.owner and touchpoint.owner not in owner_keys:
             reader.problem_at(
                 f"{path}.owner",
-                f"owner {touchpoint.owner!r} is not listed under owners{_did_you_mean(touchpoint.owner, owner_keys)}",
+                f"owner {touchpoint.owner!r} is not listed under owners{did_you_mean(touchpoint.owner, owner_keys)}",
             )
         for position, target in enumerate(touchpoint.next):
             target_path = f"{path}.next[{position}]"
@@ -644,7 +644,7 @@ def _cross_check(spec: JourneySpec, reader: _Reader) -> None:
                 reader.problem_at(target_path, f"touchpoint {target!r} cannot lead to itself")
             elif target not in touchpoint_keys:
                 reader.problem_at(
-                    target_path, f"no touchpoint has the key {target!r}{_did_you_mean(target, touchpoint_keys)}"
+                    target_path, f"no touchpoint has the key {target!r}{did_you_mean(target, touchpoint_keys)}"
                 )
             elif touchpoint.next.index(target) != position:
                 reader.problem_at(target_path, f"{target!r} is listed twice")
@@ -653,7 +653,7 @@ def _cross_check(spec: JourneySpec, reader: _Reader) -> None:
         if standard.touchpoint and standard.touchpoint not in touchpoint_keys:
             reader.problem_at(
                 f"standards[{index}].touchpoint",
-                f"no touchpoint has the key {standard.touchpoint!r}{_did_you_mean(standard.touchpoint, touchpoint_keys)}",
+                f"no touchpoint has the key {standard.touchpoint!r}{did_you_mean(standard.touchpoint, touchpoint_keys)}",
             )
 
     origins = [t.key for t in spec.touchpoints if t.origin]
@@ -665,7 +665,7 @@ def _cross_check(spec: JourneySpec, reader: _Reader) -> None:
         _check_reachable(spec, reader, origins)
 
 
-def _unique_keys(reader: _Reader, section: str, keys: list[str]) -> list[str]:
+def _unique_keys(reader: YamlReader, section: str, keys: list[str]) -> list[str]:
     first: dict[str, int] = {}
     for index, key in enumerate(keys):
         if not key:
@@ -678,7 +678,7 @@ def _unique_keys(reader: _Reader, section: str, keys: list[str]) -> list[str]:
     return list(first)
 
 
-def _check_reachable(spec: JourneySpec, reader: _Reader, origins: list[str]) -> None:
+def _check_reachable(spec: JourneySpec, reader: YamlReader, origins: list[str]) -> None:
     # Loops (follow-up back to booking) are legal; a touchpoint no origin leads to is not.
     following = {t.key: t.next for t in spec.touchpoints}
     reached = set(origins)

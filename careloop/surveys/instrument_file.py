@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Max
 from yaml.nodes import Node, ScalarNode
 
-from careloop.journeys.journey_file import JourneyFileError, Problem, _compose, _did_you_mean, _Reader
+from careloop.journeys.journey_file import JourneyFileError, Problem, compose_yaml, did_you_mean, YamlReader
 from careloop.surveys.languages import available_languages
 from careloop.surveys.models import Anonymity, Audience, Instrument, InstrumentVersion
 
@@ -205,7 +205,7 @@ def parse_instrument_text(text: str, filename: str = "instrument.yaml") -> Instr
             [Problem(filename, 1, "", "the file is empty; an instrument file starts with `key:` (see docs/surveys.md)")]
         )
     try:
-        root = _compose(text, filename)
+        root = compose_yaml(text, filename)
     except JourneyFileError as error:
         raise InstrumentFileError(error.problems) from None
     reader = _InstrumentReader(filename)
@@ -217,7 +217,7 @@ def parse_instrument_text(text: str, filename: str = "instrument.yaml") -> Instr
     return spec
 
 
-class _InstrumentReader(_Reader):
+class _InstrumentReader(YamlReader):
     """The journey file's line-keeping YAML reader, taught the shape of an instrument."""
 
     languages: list[str]
@@ -404,7 +404,7 @@ class _InstrumentReader(_Reader):
                 found = spec.item(key)
                 where = f"composites[{index}].items[{position}]"
                 if found is None:
-                    self.problem_at(where, f"no item has the key {key!r}{_did_you_mean(key, list(page_of))}")
+                    self.problem_at(where, f"no item has the key {key!r}{did_you_mean(key, list(page_of))}")
                 elif not found.top_box:
                     self.problem_at(where, f"item {key!r} has no top box, so it cannot be part of a composite")
 
@@ -419,7 +419,7 @@ class _InstrumentReader(_Reader):
         target_key = show_if["item"]
         target = spec.item(target_key)
         if target is None:
-            self.problem_at(f"{path}.item", f"no item has the key {target_key!r}{_did_you_mean(target_key, [i.key for i in spec.items()])}")
+            self.problem_at(f"{path}.item", f"no item has the key {target_key!r}{did_you_mean(target_key, [i.key for i in spec.items()])}")
             return
         if target_key not in page_of or page_of[target_key] >= page_index:
             self.problem_at(

@@ -15,82 +15,38 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
 from django.utils.regex_helper import normalize
 
-from careloop.accounts.models import AuditEntry, StaffMember, User
-from careloop.accounts.roles import (
-    CAN_SEARCH_PATIENTS,
-    CAN_VIEW_AGGREGATES,
-    CAN_VIEW_JOURNEY,
-    CAN_VIEW_PATIENT_EVENTS,
-    permissions_for,
-)
-from careloop.journeys.models import Journey, Touchpoint
-from careloop.surveys.instrument_file import load_instrument_file, shipped_instrument_files
-from careloop.surveys.models import Invitation
-from careloop.surveys.tokens import hash_token
+from careloop.accounts.models import AuditEntry, User
+from careloop.accounts.roles import permissions_for
+from tests.accounts.url_rules import core, events, feedback, governance, measures, recovery, reports, surveys
+from tests.accounts.url_rules.kinds import LOGIN_ONLY, ApiRule
 from tests.conftest import Cast, client_for
-from tests.events.patient_events import make_patient
 
-LOGIN_ONLY = "signed in"
-# A well-formed survey token (32 URL-safe characters) for the walk's one invitation.
-SURVEY_TOKEN = "walk-real-token-0000000000000000"
-
-
-@dataclass(frozen=True)
-class ApiRule:
-    permission: str
-    method: str = "get"
-    body: dict[str, str] | None = None
+# One module per app (tests/accounts/url_rules/): each app lists its own URLs, so apps built side by
+# side never edit the same table. Seeded in this order (dependencies point one way along the loop).
+RULE_MODULES = (core, events, measures, surveys, feedback, recovery, governance, reports)
 
 
-# Route (as Django prints it) → who may call it. Mirrors docs/permissions.md.
-API_RULES: dict[str, ApiRule] = {
-    "api/journey/touchpoints": ApiRule(CAN_VIEW_JOURNEY),
-    "api/events/patients/<path:patient_ref>/timeline": ApiRule(CAN_VIEW_PATIENT_EVENTS),
-    "api/events/patients/search": ApiRule(CAN_SEARCH_PATIENTS, "post", {"patient_ref": "{patient_ref}"}),
-    "api/events/summary": ApiRule(CAN_VIEW_AGGREGATES),
-    "api/measures/latest": ApiRule(CAN_VIEW_AGGREGATES),
-    # Docs and schema: any signed-in person (no data in them); a sign-in redirect otherwise.
-    "api/openapi.json": ApiRule(LOGIN_ONLY),
-    "api/docs": ApiRule(LOGIN_ONLY),
-}
+def _merged(attribute: str) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for module in RULE_MODULES:
+        part = getattr(module, attribute)
+        clash = sorted(set(part) & set(merged))
+        assert not clash, f"{module.__name__}.{attribute} repeats {clash}"
+        merged.update(part)
+    return merged
 
-# Route → (status for anonymous, status for anyone signed in), for GET.
-PUBLIC_RULES: dict[str, tuple[int, int]] = {
-    "": (302, 302),  # home: a redirect to the journey map, which checks access itself
-    "login/": (200, 302),  # signed-in people are sent on (redirect_authenticated_user)
-    "logout/": (405, 405),  # POST only (Django 5): a link cannot sign anyone out
-    "api/": (404, 404),  # django-ninja's root, a 404 by design
-    # Survey answer pages: the token is the key, no sign-in. A guessed token gets the friendly 404.
-    "s/<str:token>/": (200, 200),
-    "s/<str:token>/thanks/": (302, 302),  # not answered yet: back to the survey
-    "s/<str:token>/opt-out/": (200, 200),  # asks first; only the POST opts out
-    # The SMS provider's webhook: POST only, with a shared secret instead of a sign-in.
-    "surveys/sms/inbound": (405, 405),
-}
 
-REAL_AND_GUESSED = {
-    "patient_ref": ("P-1001", "P-guessed-0000"),
-    "key": ("check-in", "no-such-touchpoint"),
-    "token": (SURVEY_TOKEN, "walk-guessed-token-0000000000000"),
-    "instrument_key": ("nps", "no-such-instrument"),
-    "visit_id": ("V-P-1001", "no-such-visit"),
-    # Admin values: the walk only needs them to be well formed.
-    "object_id": ("1", "999999"),
-    "id": ("1", "999999"),
-    "content_type_id": ("1", "999999"),
-    "app_label": ("accounts", "accounts"),
-    "url": ("no-such-admin-page/", "no-such-admin-page/"),
-}
+API_RULES: dict[str, ApiRule] = _merged("API_RULES")
+PUBLIC_RULES: dict[str, tuple[int, int]] = _merged("PUBLIC_RULES")
+REAL_AND_GUESSED: dict[str, tuple[str, str]] = _merged("REAL_AND_GUESSED")
 
 
 @dataclass(frozen=True)
@@ -131,14 +87,8 @@ def _values(route: Route, which: int) -> dict[str, str]:
 
 @pytest.fixture
 def practice(cast: Cast) -> Cast:
-    journey = Journey.objects.create(name="Walk practice", version=1, is_active=True)
-    owner = StaffMember.objects.get(key="fran-frontdesk")
-    Touchpoint.objects.create(journey=journey, key="check-in", name="Check-in", channel="in_person", owner=owner)
-    make_patient("P-1001")
-    version = load_instrument_file(next(p for p in shipped_instrument_files() if p.name == "nps.yaml"))
-    Invitation.objects.create(
-        token_hash=hash_token(SURVEY_TOKEN), instrument_version=version, patient_ref="P-1001", expires_at=timezone.now() + timedelta(days=1)
-    )
+    for module in RULE_MODULES:
+        module.seed()
     return cast
 
 

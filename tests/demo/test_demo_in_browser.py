@@ -37,6 +37,9 @@ def test_it_signs_in_with_the_printed_login_and_draws_the_demo_map(
     page.wait_for_load_state("networkidle")
 
     journey = Journey.objects.get(is_active=True)
+    assert page.url == f"{live_server.url}/"
+    page.click("text=Open the journey map")
+    page.wait_for_load_state("networkidle")
     assert page.url == f"{live_server.url}/journey/"
     assert page.locator("svg.map-svg a.node").count() == journey.touchpoints.count()
     front_desk_lead = StaffMember.objects.get(key="front-desk-lead")

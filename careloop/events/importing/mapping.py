@@ -8,7 +8,6 @@ problem in a mapping is reported with its line in the mapping file, all at once.
 from __future__ import annotations
 
 import codecs
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from careloop.events.importing.report import ImportFileError, Problem
 from careloop.events.importing.tables import TableSpec
+from careloop.journeys.journey_file import did_you_mean
 
 TOP_KEYS = ("table", "timezone", "encoding", "delimiter", "formats", "columns", "codes")
 DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "\\t": "\t"}
@@ -64,11 +64,6 @@ def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _did_you_mean(word: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 class _MappingReader:
     def __init__(self, filename: str, spec: TableSpec) -> None:
         self.filename = filename
@@ -104,7 +99,7 @@ class _MappingReader:
         top = self.pairs(root, "(top)")
         for key, key_node, value in top:
             if key not in TOP_KEYS:
-                self.problem(key_node, key, f"unknown key{_did_you_mean(key, TOP_KEYS)}; expected: {', '.join(TOP_KEYS)}")
+                self.problem(key_node, key, f"unknown key{did_you_mean(key, TOP_KEYS)}; expected: {', '.join(TOP_KEYS)}")
             elif key == "table":
                 table = self.scalar(value, key)
                 if table is not None and table != self.spec.table:
@@ -177,7 +172,7 @@ class _MappingReader:
                 self.problem(
                     key_node,
                     f"columns.{key}",
-                    f"is not a field of {self.spec.table}{_did_you_mean(key, names)}; expected one of: {', '.join(names)}",
+                    f"is not a field of {self.spec.table}{did_you_mean(key, names)}; expected one of: {', '.join(names)}",
                 )
                 continue
             source = self.source(value, f"columns.{key}")
@@ -208,7 +203,7 @@ class _MappingReader:
         found: dict[str, dict[str, str]] = {}
         for key, key_node, value in self.pairs(node, "codes"):
             if key not in self.spec.field_names:
-                self.problem(key_node, f"codes.{key}", f"is not a field of {self.spec.table}{_did_you_mean(key, self.spec.field_names)}")
+                self.problem(key_node, f"codes.{key}", f"is not a field of {self.spec.table}{did_you_mean(key, self.spec.field_names)}")
                 continue
             spec_field = self.spec.field(key)
             if spec_field.kind == "boolean":

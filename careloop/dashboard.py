@@ -1,0 +1,69 @@
+"""The home page: one panel per stage of the loop, each made by the app that owns its data.
+
+Apps do not reach into each other's views (DESIGN.md), so each app offers a plain function
+`panel(request) -> Panel | None` in a module of its own (None: nothing to show this person), and this
+module lists them in the loop's order. Adding a panel is one import and one line in PANEL_MAKERS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from careloop.accounts.access import require_permission
+from careloop.accounts.roles import CAN_VIEW_JOURNEY
+from careloop.journeys.models import Journey
+from careloop.journeys.standard_status import LOOKS, State, touchpoint_states
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One box on the home page. `template` is included with `context` (and the request's own)."""
+
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    # The link under the panel, to the page with the whole story.
+    more_url: str = ""
+    more_label: str = ""
+
+
+PanelMaker = Callable[[HttpRequest], "Panel | None"]
+
+
+def journey_panel(request: HttpRequest) -> Panel | None:
+    journey = Journey.objects.filter(is_active=True).first()
+    if journey is None:
+        return None
+    states = touchpoint_states(journey)
+    counts = [
+        {"state": state, "label": state.label, "look": LOOKS[state], "count": sum(1 for s in states.values() if s == state)}
+        for state in State
+    ]
+    return Panel(
+        title=journey.name,
+        template="careloop/panels/journey.html",
+        context={"journey": journey, "state_counts": [c for c in counts if c["count"]]},
+        more_url="/journey/",
+        more_label="Open the journey map",
+    )
+
+
+# In the loop's order: design, measure, listen, understand, act, learn.
+PANEL_MAKERS: tuple[PanelMaker, ...] = (journey_panel,)
+
+
+def panels_for(request: HttpRequest) -> list[Panel]:
+    return [panel for make in PANEL_MAKERS if (panel := make(request)) is not None]
+
+
+@require_permission(CAN_VIEW_JOURNEY)
+def home(request: HttpRequest) -> HttpResponse:
+    panels = panels_for(request)
+    if not panels:
+        raise Http404("No journey loaded yet: run `careloop init`.")
+    return render(request, "careloop/dashboard.html", {"panels": panels})
