@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class EventTable(models.TextChoices):
@@ -24,6 +25,15 @@ class EventTable(models.TextChoices):
     AUDITS = "audits", "Observation audits"
 
 
+# What an ImportRun may fill besides the event tables: the contact store and slot snapshots.
+IMPORT_TABLES = [
+    *EventTable.choices,
+    ("contacts", "Patient contacts"),
+    ("slots_snapshots", "Slot snapshots"),
+    ("responses", "Survey responses"),
+]
+
+
 class ImportRun(models.Model):
     """One `careloop import` of one file: who, when, which file (name and SHA-256 of its bytes), and what
     it did to the table. Rejected runs are kept too (they wrote no event), so an operator can see every
@@ -35,7 +45,7 @@ class ImportRun(models.Model):
         REJECTED = "rejected", "Rejected (nothing written)"
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    table = models.CharField(max_length=20, choices=EventTable.choices)
+    table = models.CharField(max_length=20, choices=IMPORT_TABLES)
     file_name = models.CharField(max_length=500)
     sha256 = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the file's bytes.")
     mapping_name = models.CharField(max_length=500, blank=True)
@@ -271,3 +281,86 @@ class SlotSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.visit_type} @ {self.taken_at:%Y-%m-%d}"
+
+
+class ContactOptOutVia(models.TextChoices):
+    """How a patient opted out of surveys (the same codes surveys.OptOutVia uses)."""
+
+    SMS_STOP = "sms-stop", "STOP reply to a text message"
+    LINK = "link", "Opt-out link"
+
+
+class PatientContact(models.Model):
+    """The contact store (DESIGN.md: names and contact details live only here): how to reach one
+    patient, in which language, with which consent, and whether they opted out of surveys.
+
+    Read only through careloop/events/contacts.py, which checks the permission and writes every read
+    to the audit log. Provenance as in the event tables: `patient_ref` is the source system's id of
+    the patient (the same reference the event tables carry), `import_run` the run that last inserted
+    or changed the row, `content_hash` a digest of the imported values.
+    """
+
+    patient_ref = models.CharField(max_length=100, unique=True)
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    # E.164 (+15551234567), the form SMS providers send and receive (contacts.normal_phone).
+    phone = models.CharField(max_length=20, blank=True, db_index=True)
+    language = models.CharField(max_length=10, blank=True, help_text="Preferred language, a BCP 47 tag (en, es).")
+    consent_email = models.BooleanField(default=False, help_text="May be sent surveys by email.")
+    consent_sms = models.BooleanField(default=False, help_text="May be sent surveys by text message.")
+    consent_contact = models.BooleanField(default=False, help_text="May be reached about a recovery case.")
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    opted_out_via = models.CharField(max_length=10, choices=ContactOptOutVia.choices, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    import_run = import_run_field()
+    content_hash = content_hash_field()
+
+    class Meta:
+        ordering = ["patient_ref"]
+
+    def __str__(self) -> str:
+        # Never the name: object names end up in logs and admin breadcrumbs.
+        return f"contact {self.pk}"
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+
+class ImportUpload(models.Model):
+    """A file a manager uploaded on /events/import/, imported in the background by the same functions as
+    `careloop import` (events/uploads.py). Only its uploader sees its report and quarantine file: both
+    hold values from the file, which is patient data."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for the worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Could not be read"
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_uploads")
+    table = models.CharField(max_length=20, help_text="An event table, contacts, or fhir.")
+    file_name = models.CharField(max_length=255, help_text="The name the file had on the uploader's computer.")
+    stored_path = models.CharField(max_length=500)
+    mapping_name = models.CharField(max_length=255, blank=True)
+    mapping_path = models.CharField(max_length=500, blank=True)
+    quarantine = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    problems = models.JSONField(default=list, blank=True, help_text="Why the file could not be read at all.")
+    quarantine_file = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"upload {self.external_id}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

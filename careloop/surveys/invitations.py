@@ -4,9 +4,9 @@
 gathers what it needs (the visit, the patient's contact preferences, earlier invitations), asks it,
 and writes the invitation as due work (`send_after`) for `careloop worker` (tasks.py).
 
-Contact details are read only through `contact_for()`: today it reads SurveyContact, the survey side's
-stand-in; the contact store of issue 3 replaces it there. Each read for sending is a system read
-(no user) and is written to the audit log.
+Contact details are read only through `contact_for()`, which reads the contact store
+(careloop/events/contacts.py). Each read for sending is a system read (no user) and is written to
+the audit log there.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from careloop.accounts import audit
 from careloop.events.models import Visit, VisitStatus
-from careloop.surveys.models import InstrumentVersion, Invitation, InvitationChannel, SurveyContact, VisitDecision
+from careloop.events import contacts
+from careloop.surveys.models import InstrumentVersion, Invitation, InvitationChannel, VisitDecision
 from careloop.surveys.tokens import TOKEN_BYTES, InvitationError, create_invitation, hash_token
 
 VISIT_INSTRUMENT = "cg-cahps-visit"
@@ -165,54 +165,40 @@ def decide(
 
 
 def contact_for(patient_ref: str) -> Contact | None:
-    """The patient's contact preferences, read for sending (a system read, audited)."""
-    with transaction.atomic():
-        row = SurveyContact.objects.filter(patient_ref=patient_ref).first()
-        if row is None:
-            return None
-        audit.record(None, "read", "survey_contact", patient_ref, patient_ref=patient_ref, fields=CONTACT_FIELDS)
-        return Contact(
-            patient_ref=row.patient_ref,
-            email=row.email,
-            phone=row.phone,
-            language=row.language,
-            consent_email=row.consent_email,
-            consent_sms=row.consent_sms,
-            opted_out_at=row.opted_out_at,
-        )
+    """The patient's contact preferences, read for sending from the contact store (a system read, audited)."""
+    row = contacts.contact_for_sending(patient_ref, purpose="survey-invitation")
+    if row is None:
+        return None
+    return Contact(
+        patient_ref=row.patient_ref,
+        email=row.email,
+        phone=row.phone,
+        language=row.language,
+        consent_email=row.consent_email,
+        consent_sms=row.consent_sms,
+        opted_out_at=row.opted_out_at,
+    )
 
 
 def opt_out(patient_ref: str, via: str, now: datetime | None = None) -> bool:
-    """Opt the patient out of surveys at once: recorded on their contact preferences (kept even
-    when none existed, so they are never invited later) and in the audit log, and every invitation
+    """Opt the patient out of surveys at once: recorded in the contact store (kept even when no
+    contact existed, so they are never invited later) and in the audit log, and every invitation
     not yet sent or reminded is stopped. False when they had already opted out."""
     moment = now or timezone.now()
     with transaction.atomic():
-        row, _ = SurveyContact.objects.get_or_create(patient_ref=patient_ref)
-        changed = SurveyContact.objects.filter(pk=row.pk, opted_out_at__isnull=True).update(
-            opted_out_at=moment, opted_out_via=via, updated_at=moment
-        )
+        changed = contacts.record_opt_out(patient_ref, via, moment)
         Invitation.objects.filter(patient_ref=patient_ref).filter(
             Q(send_after__isnull=False) | Q(reminder_after__isnull=False)
         ).update(send_after=None, reminder_after=None, last_error="the patient opted out")
-        if changed:
-            audit.record(None, "change", "survey_contact", patient_ref, patient_ref=patient_ref, fields=["consent"])
-    return changed == 1
+    return changed
 
 
-def normal_phone(raw: str) -> str:
-    """E.164 as providers write it: a plus and digits only (`+1 (555) 010-2000` → `+15550102000`)."""
-    digits = "".join(ch for ch in raw if ch.isdigit())
-    return f"+{digits}" if digits else ""
+normal_phone = contacts.normal_phone
 
 
 def opt_out_phone(phone: str, now: datetime | None = None) -> int:
     """A STOP reply from this number: every patient with it is opted out. Returns how many were."""
-    number = normal_phone(phone)
-    if not number:
-        return 0
-    refs = list(SurveyContact.objects.filter(phone=number).values_list("patient_ref", flat=True))
-    return sum(opt_out(ref, "sms-stop", now) for ref in refs)
+    return sum(opt_out(ref, "sms-stop", now) for ref in contacts.patient_refs_for_phone(phone))
 
 
 # --- tokens and planning ------------------------------------------------------------------------
@@ -303,7 +289,7 @@ def desk_invitation(visit: Visit, version: InstrumentVersion, now: datetime | No
         existing = Invitation.objects.filter(visit_id=visit.visit_id).order_by("created_at").first()
         if existing is not None:
             return existing
-        opted_out = SurveyContact.objects.filter(patient_ref=visit.patient_ref, opted_out_at__isnull=False).exists()
+        opted_out = contacts.has_opted_out(visit.patient_ref)
         if opted_out:
             raise InvitationError("this patient opted out of surveys")
         last = last_invited_at(visit.patient_ref)

@@ -128,32 +128,6 @@ class OptOutVia(models.TextChoices):
     LINK = "link", "Opt-out link"
 
 
-class SurveyContact(models.Model):
-    """The survey side's contact preferences for one patient: where to send invitations, in which
-    language, with which consent, and whether the patient opted out.
-
-    A stand-in until the contact store (issue 3) exists: nothing reads it except
-    invitations.contact_for(), which audits each read, so the store can replace it there.
-    """
-
-    patient_ref = models.CharField(max_length=100, unique=True)
-    email = models.EmailField(blank=True)
-    # E.164 (+15551234567), the form SMS providers send and receive.
-    phone = models.CharField(max_length=20, blank=True, db_index=True)
-    language = models.CharField(max_length=10, blank=True)
-    consent_email = models.BooleanField(default=False)
-    consent_sms = models.BooleanField(default=False)
-    opted_out_at = models.DateTimeField(null=True, blank=True)
-    opted_out_via = models.CharField(max_length=10, choices=OptOutVia.choices, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["patient_ref"]
-
-    def __str__(self) -> str:
-        return f"survey contact {self.pk}"
-
-
 class VisitDecision(models.Model):
     """Whether a completed visit was invited, decided once per visit (invitations.plan_invitation):
     the unique visit_id stops two workers inviting the same visit, the worker does not read the

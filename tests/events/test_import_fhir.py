@@ -12,9 +12,17 @@ import pytest
 from django.core.management import call_command
 
 from careloop.events.importing.fhir_importer import import_fhir
-from careloop.events.models import ImportRun, Message, Referral, Visit
+from careloop.events.models import ImportRun, Message, PatientContact, Referral, Visit
+from careloop.surveys.instrument_file import load_shipped_instruments
+from careloop.surveys.models import Response
 
 EXPORT = Path(__file__).with_name("fhir_corpus") / "export"
+
+
+@pytest.fixture(autouse=True)
+def instruments(db: None) -> None:
+    """The export's QuestionnaireResponse answers the shipped NPS instrument (surveys.fhir_io stores it)."""
+    load_shipped_instruments()
 
 
 def at(text: str) -> datetime:
@@ -100,13 +108,14 @@ def test_it_reports_every_resource_and_what_was_not_used() -> None:
         "Appointment: booked (not happened yet)": 1,
         "Communication: sent by the practice, not in answer to a patient's message": 1,
         "Encounter: no appointment (a visit starts with its Appointment)": 1,
-        "Patient: not imported yet (the contact store is pending)": 3,
-        "QuestionnaireResponse: not imported yet (survey responses from FHIR are pending)": 1,
         "ServiceRequest: not a referral (no 'Patient referral' category, SNOMED 3457005)": 1,
     }
     assert report.unused_fields["Appointment"] == {"end": 5, "description": 1, "minutesDuration": 1}
     assert report.unused_fields["Communication"] == {"payload": 5, "recipient": 1}
-    assert [(t, r.inserted) for t, r in report.tables.items()] == [("visits", 4), ("referrals", 3), ("messages", 2)]
+    assert [(t, r.inserted) for t, r in report.tables.items()] == [
+        ("visits", 4), ("referrals", 3), ("messages", 2), ("contacts", 3), ("responses", 1)]
+    assert sorted(PatientContact.objects.values_list("patient_ref", flat=True)) == ["pt-1", "pt-2", "pt-3"]
+    assert Response.objects.get().answers.get(item_key="likely-to-recommend").value == "9"
     assert "4 rows: booking_channel: FHIR Appointment does not say how it was booked; set to phone" in report.notes
 
 
@@ -129,7 +138,7 @@ def test_it_changes_nothing_when_the_same_export_comes_again(tmp_path: Path) -> 
 
     again = import_fhir(mixed_file(tmp_path))
 
-    assert [(r.inserted, r.updated, r.unchanged) for r in again.tables.values()] == [(0, 0, 4), (0, 0, 3), (0, 0, 2)]
+    assert [(r.inserted, r.updated, r.unchanged) for r in again.tables.values()] == [(0, 0, 4), (0, 0, 3), (0, 0, 2), (0, 0, 3), (0, 1, 0)]
     assert (table(Visit, "visit_id"), table(Referral, "referral_id"), table(Message, "message_id")) == before
 
 
@@ -160,8 +169,10 @@ def test_it_records_one_run_per_table_with_the_export_fingerprint() -> None:
     assert report.sha256 == hashlib.sha256(lines.encode()).hexdigest()
     runs = ImportRun.objects.order_by("table")
     assert [(r.table, r.status, r.rows, r.inserted, r.mapping_name) for r in runs] == [
+        ("contacts", "imported", 3, 3, "FHIR R4 NDJSON"),
         ("messages", "imported", 2, 2, "FHIR R4 NDJSON"),
         ("referrals", "imported", 3, 3, "FHIR R4 NDJSON"),
+        ("responses", "imported", 1, 1, "FHIR R4 NDJSON"),
         ("visits", "imported", 4, 4, "FHIR R4 NDJSON"),
     ]
     assert {r.sha256 for r in runs} == {report.sha256}
@@ -184,5 +195,5 @@ def test_it_prints_the_counts_on_the_command_line(capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert "26 resources read from 8 file(s), 0 rejected" in out
     assert "→ visits: 4 rows, 4 inserted, 0 updated, 0 unchanged, 0 rejected" in out
-    assert "not imported: 3 × Patient: not imported yet (the contact store is pending)" in out
+    assert "→ contacts: 3 rows, 3 inserted" in out
     assert "Encounter fields present but not used: class (3)" in out

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from careloop.events.models import Visit
+from careloop.events.models import PatientContact, Visit
 from careloop.surveys.instrument_file import active_instrument_version, load_shipped_instruments
-from careloop.surveys.models import InstrumentVersion, SurveyContact
+from careloop.surveys.models import InstrumentVersion
 
 UTC = ZoneInfo("UTC")
 # 10:00 in New York.
@@ -37,7 +37,7 @@ def completed_visit(visit_id: str = "V-1", patient_ref: str = "P-1", *, checkout
     )
 
 
-def contact(patient_ref: str = "P-1", *, email: str = "pat@example.test", phone: str = "", language: str = "en", consent_email: bool = True, consent_sms: bool = False) -> SurveyContact:
-    return SurveyContact.objects.create(
+def contact(patient_ref: str = "P-1", *, email: str = "pat@example.test", phone: str = "", language: str = "en", consent_email: bool = True, consent_sms: bool = False) -> PatientContact:
+    return PatientContact.objects.create(
         patient_ref=patient_ref, email=email, phone=phone, language=language, consent_email=consent_email, consent_sms=consent_sms
     )

@@ -20,7 +20,8 @@ from careloop.surveys.invitations import (
     plan_invitation,
     plan_recent_visits,
 )
-from careloop.surveys.models import Invitation, SurveyContact, VisitDecision
+from careloop.events.models import PatientContact
+from careloop.surveys.models import Invitation, VisitDecision
 from careloop.surveys.tokens import find_invitation
 from tests.surveys.invite_cases import NOW, UTC, completed_visit, contact, visit_survey
 
@@ -132,7 +133,7 @@ def test_it_audits_the_contact_read_as_a_system_read() -> None:
     version = visit_survey()
     contact()
     plan_invitation(completed_visit(), version, NOW)
-    entry = AuditEntry.objects.get(record_kind="survey_contact")
+    entry = AuditEntry.objects.get(record_kind="contact:survey-invitation")
     assert (entry.user, entry.action, entry.patient_ref) == (None, "read", "P-1")
     assert entry.fields == ["consent", "email", "language", "phone"]
 
@@ -154,7 +155,7 @@ def test_it_plans_recent_visits_once_and_counts_why_others_were_not_invited() ->
         "no contact details for this patient": 1,
     }
     assert list(Invitation.objects.values_list("visit_id", flat=True)) == ["V-1"]
-    reads = AuditEntry.objects.filter(record_kind="survey_contact").count()
+    reads = AuditEntry.objects.filter(record_kind="contact:survey-invitation").count()
     assert reads == 2  # P-1 and P-2 have contact preferences; P-3 has none to read
     # The next run decides only the new visit (a second one of P-1 the same week: the 30-day
     # rule), without reading anyone's contact preferences again.
@@ -162,14 +163,14 @@ def test_it_plans_recent_visits_once_and_counts_why_others_were_not_invited() ->
     second = plan_recent_visits(version, NOW + timedelta(minutes=5))
     assert second == {"the patient was invited less than 30 days ago": 1}
     assert Invitation.objects.count() == 1
-    assert AuditEntry.objects.filter(record_kind="survey_contact").count() == reads + 1
+    assert AuditEntry.objects.filter(record_kind="contact:survey-invitation").count() == reads + 1
     assert dict(VisitDecision.objects.values_list("visit_id", "reason")) == {
         "V-1": "invite",
         "V-2": "no consent to survey by email or text message",
         "V-3": "no contact details for this patient",
         "V-6": "the patient was invited less than 30 days ago",
     }
-    assert SurveyContact.objects.count() == 2
+    assert PatientContact.objects.count() == 2
 
 
 @pytest.mark.django_db

@@ -13,7 +13,8 @@ from django.test import Client
 
 from careloop.accounts.models import AuditEntry
 from careloop.surveys.invitations import invitation_token, plan_invitation
-from careloop.surveys.models import Invitation, SurveyContact
+from careloop.events.models import PatientContact
+from careloop.surveys.models import Invitation
 from tests.surveys.invite_cases import NOW, completed_visit, contact, visit_survey
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def test_it_asks_before_opting_out_so_a_mail_scanner_opening_the_link_changes_no
     response = Client().get(f"/s/{invitation_token(invitation)}/opt-out/")
     assert response.status_code == 200
     assert "Dejar de recibir encuestas" in response.content.decode()
-    assert SurveyContact.objects.get().opted_out_at is None
+    assert PatientContact.objects.get().opted_out_at is None
 
 
 def test_it_opts_out_at_once_on_post_records_it_and_stops_the_pending_invitation() -> None:
@@ -44,19 +45,19 @@ def test_it_opts_out_at_once_on_post_records_it_and_stops_the_pending_invitation
     response = Client(enforce_csrf_checks=False).post(f"/s/{invitation_token(invitation)}/opt-out/")
     assert response.status_code == 200
     assert "You will not get more surveys" in response.content.decode()
-    row = SurveyContact.objects.get()
+    row = PatientContact.objects.get()
     assert row.opted_out_at is not None and row.opted_out_via == "link"
     invitation.refresh_from_db()
     assert (invitation.send_after, invitation.last_error) == (None, "the patient opted out")
     change = AuditEntry.objects.get(action="change")
-    assert (change.user, change.record_kind, change.patient_ref, change.fields) == (None, "survey_contact", "P-1", ["consent"])
+    assert (change.user, change.record_kind, change.patient_ref, change.fields) == (None, "contact:opt-out", "P-1", ["consent"])
 
 
 def test_it_needs_the_csrf_token_on_the_opt_out_form() -> None:
     invitation = planned()
     response = Client(enforce_csrf_checks=True).post(f"/s/{invitation_token(invitation)}/opt-out/")
     assert response.status_code == 403
-    assert SurveyContact.objects.get().opted_out_at is None
+    assert PatientContact.objects.get().opted_out_at is None
 
 
 def test_it_answers_an_unknown_token_with_the_friendly_404() -> None:
@@ -74,7 +75,7 @@ def test_it_opts_a_number_out_on_a_stop_reply() -> None:
     invitation = planned(email="", phone="+15550100001", consent_email=False, consent_sms=True)
     response = inbound({"from": "+1 (555) 010-0001", "text": "Stop"})
     assert (response.status_code, response.json()) == (200, {"opted_out": 1})
-    row = SurveyContact.objects.get()
+    row = PatientContact.objects.get()
     assert row.opted_out_at is not None and row.opted_out_via == "sms-stop"
     invitation.refresh_from_db()
     assert invitation.send_after is None
@@ -84,7 +85,7 @@ def test_it_ignores_a_reply_that_is_not_a_stop_word() -> None:
     planned(email="", phone="+15550100001", consent_email=False, consent_sms=True)
     response = inbound({"from": "+15550100001", "text": "Stopped by to say thanks"})
     assert response.json() == {"opted_out": 0}
-    assert SurveyContact.objects.get().opted_out_at is None
+    assert PatientContact.objects.get().opted_out_at is None
 
 
 @pytest.mark.parametrize("secret", [None, "wrong-secret"])
@@ -92,7 +93,7 @@ def test_it_refuses_a_webhook_call_without_the_secret(secret: str | None) -> Non
     planned(email="", phone="+15550100001", consent_email=False, consent_sms=True)
     response = inbound({"from": "+15550100001", "text": "STOP"}, secret)
     assert response.status_code == 403
-    assert SurveyContact.objects.get().opted_out_at is None
+    assert PatientContact.objects.get().opted_out_at is None
 
 
 def test_it_turns_the_webhook_off_when_no_secret_is_configured(settings: Any) -> None:

@@ -76,7 +76,8 @@ def fingerprint(handle: BinaryIO) -> Fingerprint:
                 position = max(0, error.start)
                 bad_line = lines_before + chunk.count(b"\n", 0, position) + 1
                 bad_byte = chunk[position] if position < len(chunk) else None
-        if not has_sequences and UTF8_SEQUENCE.search(chunk):
+        # isascii first: the pattern scans every byte of a chunk that holds none (most exports).
+        if not has_sequences and not chunk.isascii() and UTF8_SEQUENCE.search(chunk):
             has_sequences = True
         lines_before += chunk.count(b"\n")
     if bad_line is None:

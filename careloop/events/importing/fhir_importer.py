@@ -29,6 +29,8 @@ from django.utils import timezone
 from careloop.events.importing.fhir_fields import Where
 from careloop.events.importing.fhir_mapping import Collector, MappedRow, check_row, row_values
 from careloop.events.importing.fhir_reader import REJECTED_SUFFIX, BadLine, FhirSource, LineReader, find_sources, read_lines
+from careloop.events.importing.fhir_store import StorePlan, plan_store, store_everything
+from careloop.events.importing.earliest import EarliestTime
 from careloop.events.importing.importer import MAX_PROBLEMS_KEPT, ImportOptions, RollBack, _os_user, progress_bar
 from careloop.events.importing.report import ImportReport, Problem
 from careloop.events.importing.rows import GoodRow
@@ -132,9 +134,13 @@ def import_fhir(path: str | Path, options: ImportOptions | None = None) -> FhirR
     for table in TABLES:
         report.tables[table] = ImportReport(table, source.name, MAPPING_NAME, "utf-8", sha256=report.sha256,
                                             rows=len(good[table]) + bad_rows[table], rejected=bad_rows[table])
+    store = plan_store(source, collector, report)
+    report.not_imported = dict(collector.skipped)  # again: planning the store skips slots too
+    report.notes += [f"{n:,} rows: {note}" for note, n in sorted(collector.notes.items()) if note.startswith("visit_type: Slot")]
     try:
         with transaction.atomic():
             write_tables(report, good, options, started_at)
+            write_store(report, store, reading, options)
             if report.rejected and not options.quarantine:
                 raise RollBack
             if report.rejected:
@@ -151,12 +157,21 @@ def import_fhir(path: str | Path, options: ImportOptions | None = None) -> FhirR
     return report
 
 
+def write_store(report: FhirReport, store: StorePlan, reading: Reading, options: ImportOptions) -> None:
+    """Patients to the contact store, slots to snapshots, QuestionnaireResponses to surveys
+    (fhir_store.py); a response the surveys app refuses is a bad line like any other."""
+    for problem in store_everything(report.tables, store, _run_pk):
+        _keep(report, problem)
+        reading.bad.setdefault(problem.file, set()).add(problem.line or 0)
+    report.rejected = sum(len(lines) for lines in reading.bad.values())
+
+
 def read_everything(source: FhirSource, report: FhirReport, options: ImportOptions) -> Reading:
     reading = Reading()
     add = reading.collector.add
     size = sum(f.path.stat().st_size for f in source.files)
     done = 0
-    with progress_bar(options.console, source.path.name, size) as (progress, task):
+    with progress_bar(options.console, source.path.name, size, options.on_progress) as (progress, task):
         for source_file in source.files:
             lines = LineReader(source_file)
             for number, item in lines:
@@ -211,17 +226,24 @@ def write_tables(report: FhirReport, good: dict[str, list[GoodRow]], options: Im
         table_report = report.tables[table]
         if report.rejected and not options.quarantine:
             continue  # all or nothing: the rows would be rolled back anyway
-        writer = UpsertWriter(table_spec(table), _run_pk(table_report))
+        spec = table_spec(table)
+        writer = UpsertWriter(spec, _run_pk(table_report))
+        earliest = EarliestTime(spec)
         for start in range(0, len(rows), BATCH_ROWS):
-            writer.write(rows[start : start + BATCH_ROWS])
+            batch = rows[start : start + BATCH_ROWS]
+            before, moment = writer.inserted + writer.updated, earliest.of(batch)
+            writer.write(batch)
+            if writer.inserted + writer.updated > before:
+                earliest.keep(moment)
         table_report.inserted, table_report.updated, table_report.unchanged = writer.inserted, writer.updated, writer.unchanged
+        table_report.earliest_event_at = earliest.value
         if writer.inserted or writer.updated:
-            transaction.on_commit(announcement(table, _run_pk(table_report)))
+            transaction.on_commit(announcement(table, _run_pk(table_report), earliest.value))
 
 
-def announcement(table: str, run_id: int) -> Callable[[], None]:
+def announcement(table: str, run_id: int, earliest: datetime | None = None) -> Callable[[], None]:
     def send() -> None:
-        events_imported.send(sender=ImportRun, table=table, import_run_id=run_id)
+        events_imported.send(sender=ImportRun, table=table, import_run_id=run_id, earliest=earliest)
 
     return send
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, NamedTuple
 
 from careloop.events.importing.fhir_fields import Fields, Where, codings, concept_codes, concept_words
@@ -66,13 +66,19 @@ USED_FIELDS: dict[str, frozenset[str]] = {
     "Task": frozenset({"resourceType", "id", "status", "basedOn", "focus", "executionPeriod", "lastModified"}),
     "Communication": frozenset({"resourceType", "id", "status", "sender", "subject", "sent", "received", "medium",
                                 "inResponseTo"}),
+    "Patient": frozenset({"resourceType", "id", "name", "telecom", "communication"}),
+    "Slot": frozenset({"resourceType", "id", "schedule", "status", "start", "serviceType", "appointmentType"}),
+    "Schedule": frozenset({"resourceType", "id", "actor"}),
 }
+# Read whole and handed to surveys.fhir_io.store_questionnaire_response(), which decides what it uses.
+WHOLE_TYPES = frozenset({"QuestionnaireResponse"})
 # Read and counted, but not imported yet, with the reason the report gives.
-PENDING_TYPES = {
-    "Patient": "not imported yet (the contact store is pending)",
-    "QuestionnaireResponse": "not imported yet (survey responses from FHIR are pending)",
-    "Slot": "not imported yet (slot snapshots need the time each was seen, which a Slot does not carry)",
-}
+PENDING_TYPES: dict[str, str] = {}
+SLOT_STATUSES = ("busy", "free", "busy-unavailable", "busy-tentative", "entered-in-error")
+# ContactPoint.use values that mean "do not use this one".
+OLD_CONTACT_USES = frozenset({"old"})
+# HumanName.use, most wanted first: the legal name, then the one the patient goes by, then unlabelled.
+NAME_USES = ("official", "usual", "")
 
 
 @dataclass
@@ -156,6 +162,31 @@ class CommunicationFacts(Facts):
     channel: str = MessageChannel.PORTAL
     at: Moment | None = None
     answers: list[str] = field(default_factory=list)  # ids of the Communications it answers
+
+
+@dataclass
+class PatientFacts(Facts):
+    KIND = "Patient"
+    given_name: str = ""
+    family_name: str = ""
+    email: str = ""
+    phone: str = ""
+    language: str = ""
+
+
+@dataclass
+class SlotFacts(Facts):
+    KIND = "Slot"
+    status: str | None
+    schedule_id: str = ""
+    start: datetime | None = None
+    visit_type: str = ""
+
+
+@dataclass
+class ScheduleFacts(Facts):
+    KIND = "Schedule"
+    provider: str = ""
 
 
 @dataclass
@@ -326,6 +357,108 @@ def read_communication(f: Fields) -> CommunicationFacts:
 
 
 SKIPPED_COMMUNICATION = frozenset({"preparation", "not-done", "entered-in-error"})
+
+
+def _current(f: Fields, entry: dict[str, Any], path: str, now: datetime) -> bool:
+    """A name or contact point still in use: its period has not ended."""
+    _, end = f.period(entry.get("period"), f"{path}.period")
+    return end is None or end > now
+
+
+def read_patient(f: Fields) -> PatientFacts:
+    """Patient → the contact store: name (official, else usual, else unlabelled; not old or ended),
+    telecom email and phone (current, not `old`, lowest rank first; for phone `mobile` first, as it
+    can take a text message), communication[preferred].language (else the first)."""
+    facts = PatientFacts(f.where, f.id(), f.problems)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    names = [(i, n) for i, n in enumerate(f.list("name")) if isinstance(n, dict) and n.get("use", "") in NAME_USES
+             and _current(f, n, f"name[{i}]", now)]
+    names.sort(key=lambda item: NAME_USES.index(item[1].get("use", "")))
+    if names:
+        i, name = names[0]
+        given = name.get("given") or []
+        if not isinstance(given, list) or not all(isinstance(g, str) for g in given):
+            f.problem(f"name[{i}].given", "is not a list of text; expected e.g. [\"Ana\", \"María\"]", given)
+        else:
+            facts.given_name = " ".join(given)[:100]
+        family = name.get("family", "")
+        if not isinstance(family, str):
+            f.problem(f"name[{i}].family", "is not text; expected the family name", family)
+        else:
+            facts.family_name = family[:100]
+    points: dict[str, list[tuple[int, int, str, int]]] = {"email": [], "phone": [], "sms": []}
+    for i, point in enumerate(f.list("telecom")):
+        path = f"telecom[{i}]"
+        if not isinstance(point, dict) or point.get("system") not in points or point.get("use") in OLD_CONTACT_USES:
+            continue
+        if not _current(f, point, path, now):
+            continue
+        value = point.get("value")
+        if not isinstance(value, str) or not value.strip():
+            f.problem(f"{path}.value", "is missing; expected the address or number", value)
+            continue
+        rank = point.get("rank", 1_000)
+        if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
+            f.problem(f"{path}.rank", "is not a positive whole number; expected 1 for the preferred one", rank)
+            continue
+        mobile = 0 if point.get("use") == "mobile" or point.get("system") == "sms" else 1
+        points[point["system"]].append((rank, mobile, value.strip(), i))
+    if points["email"]:
+        _, _, facts.email, i = min(points["email"])
+        if "@" not in facts.email or len(facts.email) > 254:
+            f.problem(f"telecom[{i}].value", "is not an email address; expected one such as name@example.org", facts.email)
+            facts.email = ""
+    phones = points["phone"] + points["sms"]
+    if phones:
+        _, _, raw, i = min(phones, key=lambda p: (p[1], p[0], p[3]))
+        facts.phone = _e164(f, raw, f"telecom[{i}].value")
+    languages = [(i, c) for i, c in enumerate(f.list("communication")) if isinstance(c, dict)]
+    languages.sort(key=lambda item: item[1].get("preferred") is not True)
+    if languages:
+        i, entry = languages[0]
+        code = next(iter(concept_codes(entry.get("language"))), "")
+        if code and (len(code) > 10 or not all(part.isalnum() for part in code.split("-"))):
+            f.problem(f"communication[{i}].language", "is not a language tag; expected a BCP 47 code such as en or es", code)
+        else:
+            facts.language = code.lower()
+    return facts
+
+
+def _e164(f: Fields, raw: str, path: str) -> str:
+    if not raw.startswith(("+", "00")):
+        f.problem(path, "has no country code; expected an international number such as +1 555 010 2000", raw)
+        return ""
+    digits = "".join(ch for ch in raw.removeprefix("00") if ch.isdigit())
+    if not 8 <= len(digits) <= 15:
+        f.problem(path, f"has {len(digits)} digits; expected 8 to 15 after the + (E.164)", raw)
+        return ""
+    return f"+{digits}"
+
+
+def read_schedule(f: Fields) -> ScheduleFacts:
+    facts = ScheduleFacts(f.where, f.id(), f.problems)
+    for kind, ref_id, _ in f.references("actor"):
+        if kind == "Practitioner":
+            facts.provider = ref_id
+            break
+    return facts
+
+
+def read_slot(f: Fields) -> SlotFacts:
+    r = f.resource
+    facts = SlotFacts(f.where, f.id(), f.problems, f.code("status", SLOT_STATUSES))
+    schedule = f.reference(r.get("schedule"), "schedule")
+    if schedule is None or schedule[0] != "Schedule":
+        f.problem("schedule", "is missing; expected a reference to the Schedule (its actor is the provider)")
+    else:
+        facts.schedule_id = schedule[1]
+    facts.start = f.instant(r.get("start"), "start", required=True)
+    codes = [c for concept in [r.get("appointmentType"), *f.list("serviceType")] for c in concept_codes(concept)]
+    ours = [c for c in codes if c in VISIT_TYPES] + [V2_VISIT_TYPES[c] for c in codes if c in V2_VISIT_TYPES]
+    facts.visit_type = ours[0] if ours else ""
+    return facts
+
+
 READERS = {
     "Appointment": read_appointment,
     "Encounter": read_encounter,
@@ -333,6 +466,9 @@ READERS = {
     "ServiceRequest": read_service_request,
     "Task": read_task,
     "Communication": read_communication,
+    "Patient": read_patient,
+    "Schedule": read_schedule,
+    "Slot": read_slot,
 }
 
 
@@ -347,10 +483,14 @@ class Collector:
     facts: dict[str, dict[str, Facts]] = field(default_factory=dict)
     duplicates: list[Facts] = field(default_factory=list)
     histories: list[HistoryFacts] = field(default_factory=list)
+    whole: list[tuple[dict[str, Any], Where]] = field(default_factory=list)  # QuestionnaireResponses
 
     def add(self, resource: dict[str, Any], where: Where) -> None:
         kind: str = resource["resourceType"]
         self.resources[kind] += 1
+        if kind in WHOLE_TYPES:
+            self.whole.append((resource, where))
+            return
         used = USED_FIELDS.get(kind)
         if used is None:
             self.skipped[f"{kind}: {PENDING_TYPES.get(kind, 'not used by careloop')}"] += 1
@@ -594,3 +734,46 @@ def row_values(spec: TableSpec, row: MappedRow) -> list[Any]:
     """The row in the table's field order, as the writer takes it."""
     values = row.values
     return [f.default if (v := values.get(f.name)) is None else v for f in spec.fields]
+
+
+def good_contacts(collector: Collector) -> list[PatientFacts]:
+    return [p for p in collector.of("Patient").values() if not p.problems and p.id]
+
+
+@dataclass
+class SnapshotRow:
+    provider: str
+    visit_type: str
+    next_available: list[datetime]
+    facts: list[Facts]
+
+
+def slot_snapshots(collector: Collector, taken_at: datetime) -> list[SnapshotRow]:
+    """Third-next-available (IHI): per provider and visit type, the first three free slots starting at
+    or after the moment the slots were seen (`taken_at`, naive UTC)."""
+    schedules: dict[str, ScheduleFacts] = collector.of("Schedule")
+    free: dict[tuple[str, str], list[tuple[datetime, SlotFacts]]] = {}
+    for slot in collector.of("Slot").values():
+        if slot.problems:
+            continue  # held back with its line, like any bad resource
+        if slot.status != "free":
+            collector.skipped[f"Slot: {slot.status or 'unknown'} (only free slots count)"] += 1
+            continue
+        schedule = schedules.get(slot.schedule_id)
+        if schedule is None or not schedule.provider:
+            collector.skipped["Slot: its Schedule (with a Practitioner actor) is not in this import"] += 1
+            continue
+        if slot.start is None or slot.start < taken_at:
+            collector.skipped["Slot: starts before the export was taken"] += 1
+            continue
+        visit_type = slot.visit_type or VisitType.ESTABLISHED
+        if not slot.visit_type:
+            collector.notes["visit_type: Slot has no appointmentType or serviceType code careloop knows; set to established"] += 1
+        free.setdefault((schedule.provider, visit_type), []).append((slot.start, slot))
+    rows = []
+    for (provider, visit_type), slots in sorted(free.items()):
+        slots.sort(key=lambda item: (item[0], item[1].id))
+        first = slots[:3]
+        rows.append(SnapshotRow(provider, visit_type, [at for at, _ in first],
+                                [f for _, s in first for f in (s, schedules[s.schedule_id])]))
+    return rows

@@ -55,6 +55,7 @@ class FhirSource:
     name: str
     files: list[SourceFile]
     notes: list[str]
+    transaction_time: str | None = None  # the manifest's transactionTime: when the export's data was true
 
 
 class BadLine(NamedTuple):
@@ -115,7 +116,8 @@ def read_manifest(manifest: Path, shown: str) -> FhirSource:
     errors = data.get("error")
     if isinstance(errors, list) and errors:
         notes.append(f"{name}: the export reported {len(errors)} error file(s) (OperationOutcome); they are not imported")
-    return FhirSource(manifest.parent, shown, files, notes)
+    moment = data.get("transactionTime")
+    return FhirSource(manifest.parent, shown, files, notes, moment if isinstance(moment, str) else None)
 
 
 def parse_line(raw: bytes, expected_type: str | None) -> dict[str, Any] | BadLine:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import getpass
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,20 +25,26 @@ from rich.progress import BarColumn, DownloadColumn, Progress, ProgressColumn, T
 from rich.text import Text
 
 from careloop.accounts.models import User
-from careloop.events.importing.csv_reader import CsvFile, RowError, RowReader, inspect_csv
+from careloop.events.importing.contact_rows import ContactWriter, row_reader_for, writer_for
+from careloop.events.importing.csv_reader import CsvFile, RowReader, inspect_csv
 from careloop.events.importing.mapping import Mapping, canonical_mapping, read_mapping
 from careloop.events.importing.quarantine import default_quarantine_path, write_quarantine
-from careloop.events.importing.report import ImportReport, Problem
-from careloop.events.importing.rows import BadRow, GoodRow
+from careloop.events.importing.report import ImportReport
+from careloop.events.importing.rows import BadRow, ReadBatch, read_batches
 from careloop.events.importing.rows import RowReader as ValueReader
 from careloop.events.importing.tables import table_spec
 from careloop.events.importing.writer import BATCH_ROWS, UpsertWriter
+from careloop.events.importing.xlsx_reader import XlsxFile, XlsxRowReader, inspect_xlsx, is_xlsx
+from careloop.events.importing.earliest import EarliestTime
 from careloop.events.models import ImportRun
 from careloop.events.signals import events_imported
 
 # Above this many bad rows the report keeps counting but stops keeping them: the quarantine file or a
 # fixed mapping is the way forward, not a million lines on a screen.
 MAX_PROBLEMS_KEPT = 10_000
+
+
+Writer = UpsertWriter | ContactWriter
 
 
 class RollBack(Exception):
@@ -51,6 +57,8 @@ class ImportOptions:
     quarantine_path: Path | None = None
     user: User | None = None
     console: Console | None = None
+    # Called as reading goes on with (bytes read, bytes in all, rows read): the web upload's progress.
+    on_progress: ProgressCallback | None = None
 
 
 class RowsPerSecond(ProgressColumn):
@@ -60,15 +68,33 @@ class RowsPerSecond(ProgressColumn):
         return Text(f"{rows:>11,} rows {rows / elapsed if elapsed else 0:>9,.0f} rows/s")
 
 
+ProgressCallback = Callable[[int, int, int], None]
+
+
+class ReportedProgress:
+    """The progress bar, and the caller's callback told the same figures (bytes read, total, rows)."""
+
+    def __init__(self, progress: Progress, size: int, on_progress: ProgressCallback | None) -> None:
+        self.progress = progress
+        self.size = size
+        self.on_progress = on_progress
+
+    def update(self, task: TaskID, *, completed: int, rows: int) -> None:
+        self.progress.update(task, completed=completed, rows=rows)
+        if self.on_progress is not None:
+            self.on_progress(completed, self.size, rows)
+
+
 @contextmanager
-def progress_bar(console: Console | None, name: str, size: int) -> Iterator[tuple[Progress, TaskID]]:
+def progress_bar(console: Console | None, name: str, size: int,
+                 on_progress: ProgressCallback | None = None) -> Iterator[tuple[ReportedProgress, TaskID]]:
     console = console or Console(stderr=True)
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), DownloadColumn(), RowsPerSecond(),
         console=console, disable=not console.is_terminal, transient=False,
     )
     with progress:
-        yield progress, progress.add_task(f"importing {name}", total=size, rows=0)
+        yield ReportedProgress(progress, size, on_progress), progress.add_task(f"importing {name}", total=size, rows=0)
 
 
 def import_file(table: str, path: str | Path, mapping_path: str | Path | None = None,
@@ -80,8 +106,9 @@ def import_file(table: str, path: str | Path, mapping_path: str | Path | None = 
     clock = time.perf_counter()
     spec = table_spec(table)
     mapping: Mapping = read_mapping(mapping_path, spec) if mapping_path else canonical_mapping(spec)
-    csv_file = inspect_csv(path, encoding=mapping.encoding, delimiter=mapping.delimiter)
-    values = ValueReader(spec, mapping, csv_file)
+    csv_file = (inspect_xlsx(path, mapping.sheet) if is_xlsx(path)
+                else inspect_csv(path, encoding=mapping.encoding, delimiter=mapping.delimiter))
+    values = row_reader_for(spec, mapping, csv_file)
     report = ImportReport(table, csv_file.name, mapping.name, csv_file.encoding, csv_file.delimiter, csv_file.sha256)
     if csv_file.note:
         report.notes.append(f"{csv_file.name}: {csv_file.note}")
@@ -91,8 +118,9 @@ def import_file(table: str, path: str | Path, mapping_path: str | Path | None = 
     try:
         with transaction.atomic():
             run = new_run(spec.table, csv_file, mapping, options, started_at)
-            writer = UpsertWriter(spec, run.pk)
+            writer = writer_for(spec, run.pk)
             read_and_write(csv_file, values, writer, report, bad_rows, options)
+            earliest = report.earliest_event_at
             report.inserted, report.updated, report.unchanged = writer.inserted, writer.updated, writer.unchanged
             if report.rejected and not options.quarantine:
                 raise RollBack
@@ -104,7 +132,8 @@ def import_file(table: str, path: str | Path, mapping_path: str | Path | None = 
             if report.inserted or report.updated:
                 run_id = run.pk
                 transaction.on_commit(
-                    lambda: events_imported.send(sender=ImportRun, table=spec.table, import_run_id=run_id)
+                    lambda: events_imported.send(sender=ImportRun, table=spec.table, import_run_id=run_id,
+                                                 earliest=earliest)
                 )
     except RollBack:
         report.status = ImportRun.Status.REJECTED
@@ -119,33 +148,36 @@ def import_file(table: str, path: str | Path, mapping_path: str | Path | None = 
     return report
 
 
-def read_and_write(csv_file: CsvFile, values: ValueReader, writer: UpsertWriter, report: ImportReport,
+def read_and_write(csv_file: CsvFile, values: ValueReader, writer: Writer, report: ImportReport,
                    bad_rows: list[BadRow], options: ImportOptions) -> None:
-    batch: list[GoodRow] = []
-    rows = RowReader(csv_file)
-    with progress_bar(options.console, csv_file.path.name, csv_file.size) as (progress, task):
-        for line, row in rows:
-            report.rows += 1
-            result = (
-                BadRow(line, [], [Problem(csv_file.name, line, row.message)]) if isinstance(row, RowError)
-                else values.read(line, row)
-            )
-            if isinstance(result, GoodRow):
-                if not report.rejected or options.quarantine:
-                    batch.append(result)
-                if len(batch) >= BATCH_ROWS:
-                    writer.write(batch)
-                    batch.clear()
-                    progress.update(task, completed=rows.position(), rows=report.rows)
-                continue
-            report.rejected += 1
-            if len(report.problems) < MAX_PROBLEMS_KEPT:
-                report.problems.extend(result.problems)
+    """Rows are read and written BATCH_ROWS at a time (rows.py reads a clean batch column by column)."""
+    rows: RowReader | XlsxRowReader = XlsxRowReader(csv_file) if isinstance(csv_file, XlsxFile) else RowReader(csv_file)
+    earliest = EarliestTime(values.spec)
+    with progress_bar(options.console, csv_file.path.name, csv_file.size, options.on_progress) as (progress, task):
+        for read in read_batches(rows, values, BATCH_ROWS):
+            report.rows += read.rows
+            report.rejected += len(read.bad)
+            for bad in read.bad:
+                if len(report.problems) < MAX_PROBLEMS_KEPT:
+                    report.problems.extend(bad.problems)
             if options.quarantine:
-                bad_rows.append(result)
-        if batch and (not report.rejected or options.quarantine):
-            writer.write(batch)
+                bad_rows.extend(read.bad)
+            if read.good and (not report.rejected or options.quarantine):
+                write_batch(writer, values, read, earliest)
+            progress.update(task, completed=read.position, rows=report.rows)
+        report.earliest_event_at = earliest.value
         progress.update(task, completed=csv_file.size, rows=report.rows)
+
+
+def write_batch(writer: Writer, values: ValueReader, batch: ReadBatch, earliest: EarliestTime) -> None:
+    """Write one batch; its earliest time counts only when it inserted or changed a row."""
+    before = writer.inserted + writer.updated
+    if isinstance(writer, UpsertWriter):
+        writer.write_values(batch.good)
+    else:
+        writer.write(values.good_rows(batch))
+    if writer.inserted + writer.updated > before:
+        earliest.keep(batch.earliest_time())
 
 
 def new_run(table: str, csv_file: CsvFile, mapping: Mapping, options: ImportOptions, started_at: datetime) -> ImportRun:

@@ -21,7 +21,7 @@ from careloop.events.importing.report import ImportFileError, Problem
 from careloop.events.importing.tables import TableSpec
 from careloop.journeys.journey_file import did_you_mean
 
-TOP_KEYS = ("table", "timezone", "encoding", "delimiter", "formats", "columns", "codes")
+TOP_KEYS = ("table", "timezone", "encoding", "delimiter", "formats", "columns", "codes", "sheet")
 DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "\\t": "\t"}
 
 
@@ -45,6 +45,7 @@ class Mapping:
     sources: dict[str, Source] = field(default_factory=dict)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     canonical: bool = False  # our own column names; optional columns may be absent
+    sheet: str | None = None  # .xlsx: the sheet to read (default the first)
 
 
 def practice_zone() -> ZoneInfo:
@@ -110,6 +111,8 @@ class _MappingReader:
                 self.encoding(value, mapping)
             elif key == "delimiter":
                 self.delimiter(value, mapping)
+            elif key == "sheet":
+                mapping.sheet = self.scalar(value, key)
             elif key == "formats":
                 mapping.formats = self.formats(value)
             elif key == "columns":

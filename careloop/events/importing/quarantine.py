@@ -17,7 +17,9 @@ from careloop.events.importing.rows import PROBLEM_COLUMN, BadRow
 
 
 def default_quarantine_path(source: Path) -> Path:
-    return source.with_name(f"{source.stem}.rejected{source.suffix or '.csv'}")
+    # The quarantine file is always CSV, also for an .xlsx source (fix it there, import it as CSV).
+    suffix = source.suffix if source.suffix.lower() in {".csv", ".txt", ".tsv"} else ".csv"
+    return source.with_name(f"{source.stem}.rejected{suffix}")
 
 
 def write_quarantine(path: Path, csv_file: CsvFile, rows: list[BadRow]) -> None:

@@ -4,6 +4,7 @@ the value found, and what was expected, in one sentence for a person, never a tr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 VALUE_SHOWN = 60
@@ -26,7 +27,9 @@ class Problem:
     value: str | None = None
 
     def where(self) -> str:
-        where = self.file if self.line is None else f"{self.file} line {self.line}"
+        # A spreadsheet's rows are rows, not lines: xlsx_reader names its files "book.xlsx[Sheet]".
+        unit = "row" if ".xlsx[" in self.file or ".xlsm[" in self.file else "line"
+        where = self.file if self.line is None else f"{self.file} {unit} {self.line}"
         if self.column:
             where += f', column "{self.column}"'
             if self.field and self.field != self.column:
@@ -69,6 +72,7 @@ class ImportReport:
     seconds: float = 0.0
     quarantine_file: str = ""
     run_id: str = ""
+    earliest_event_at: datetime | None = None  # of the rows inserted or changed (importing/earliest.py)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -101,6 +105,7 @@ class ImportReport:
             "rows_per_second": round(self.rows_per_second),
             "quarantine_file": self.quarantine_file,
             "import_run": self.run_id,
+            "earliest_event_at": self.earliest_event_at.isoformat() if self.earliest_event_at else None,
             "problems": [str(p) for p in self.problems],
             "notes": self.notes,
         }

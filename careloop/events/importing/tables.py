@@ -9,10 +9,13 @@ from typing import Any, Literal
 
 from django.db import models
 
-from careloop.events.models import Audit, BillingInquiry, Call, EventTable, ImportedEvent, Message, Referral, Visit
+from careloop.events.models import Audit, BillingInquiry, Call, EventTable, Message, PatientContact, Referral, Visit
 
 Kind = Literal["text", "code", "timestamp", "integer", "boolean"]
 PROVENANCE_FIELDS = frozenset({"id", "import_run", "content_hash"})
+CONTACTS = "contacts"
+# Never taken from a file: an old export imported again must not undo a patient's opt-out.
+NOT_IMPORTED = {CONTACTS: frozenset({"opted_out_at", "opted_out_via", "updated_at"})}
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class FieldSpec:
 @dataclass(frozen=True)
 class TableSpec:
     table: str
-    model: type[ImportedEvent]
+    model: type[models.Model]
     id_field: str
     fields: tuple[FieldSpec, ...]
     # (earlier, later): when both are given, later must not be before earlier.
@@ -44,13 +47,15 @@ class TableSpec:
         return tuple(f.name for f in self.fields)
 
 
-MODELS: dict[str, tuple[type[ImportedEvent], str]] = {
+MODELS: dict[str, tuple[type[models.Model], str]] = {
     EventTable.VISITS: (Visit, "visit_id"),
     EventTable.CALLS: (Call, "call_id"),
     EventTable.REFERRALS: (Referral, "referral_id"),
     EventTable.MESSAGES: (Message, "message_id"),
     EventTable.BILLING: (BillingInquiry, "inquiry_id"),
     EventTable.AUDITS: (Audit, "audit_id"),
+    # The contact store (careloop/events/contacts.py), keyed like the events by the patient's reference.
+    CONTACTS: (PatientContact, "patient_ref"),
 }
 
 # A patient moves through the visit in this order (the cycle-time segments of IHI's patient-flow
@@ -72,6 +77,7 @@ ORDER_RULES: dict[str, tuple[tuple[str, str], ...]] = {
     EventTable.MESSAGES: (("received_at", "first_response_at"), ("received_at", "closed_at")),
     EventTable.BILLING: (("opened_at", "first_response_at"), ("opened_at", "resolved_at")),
     EventTable.AUDITS: (),
+    CONTACTS: (),
 }
 EITHER_OR: dict[str, tuple[tuple[str, str], ...]] = {EventTable.CALLS: (("answered_at", "abandoned_at"),)}
 
@@ -108,7 +114,8 @@ def audit_standard_codes() -> tuple[tuple[str, str], ...]:
 
 def table_spec(table: str) -> TableSpec:
     model, id_field = MODELS[table]
-    fields = [field_spec(f) for f in model._meta.concrete_fields if f.name not in PROVENANCE_FIELDS]
+    skipped = PROVENANCE_FIELDS | NOT_IMPORTED.get(table, frozenset())
+    fields = [field_spec(f) for f in model._meta.concrete_fields if f.name not in skipped]
     if table == EventTable.AUDITS:
         codes = audit_standard_codes()
         if codes:

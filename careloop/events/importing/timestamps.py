@@ -10,7 +10,17 @@ moments a year that wall clock is not a plain function of time (PEP 495):
 - a time in the autumn fold (01:30 on the first Sunday of November) happened twice; it is read as the
   first of the two (fold=0), and reported, because the export cannot say which was meant.
 
-Internally values are naive datetimes in UTC: the writer gives each backend the form it stores.
+Internally values are naive datetimes in UTC (`__call__`), or the same instant as UTC text
+"YYYY-MM-DD HH:MM:SS[.ffffff]" (`utc_text`, the import's fast path): that text is what Django's SQLite
+backend stores for an aware datetime, it sorts in time order, and the writer turns either form into
+what each backend stores.
+
+The fast path exists because a visits file holds seven timestamps a row: parsing each one through
+datetime objects was the largest cost of a CSV import (cProfile, bench/ingest.py). Values of the shape
+ISO 8601 export tools write (to the second, with or without an offset or Z) are converted by the minute:
+the first value of each minute and offset goes the slow, checked way, and later ones reuse its UTC
+minute, adding only their seconds (checked to be 00–59). Any other text (a mapping's format) is cached
+whole. A value near a daylight-saving change is never cached, so each one is noted.
 """
 
 from __future__ import annotations
@@ -23,7 +33,11 @@ from careloop.events.importing.values import BadValue
 
 ISO_EXAMPLE = "2024-03-05 14:30"
 HOUR = timedelta(hours=1)
+ZERO = timedelta(0)
 LAST_MOMENT_OF_HOUR = timedelta(minutes=59, seconds=59, microseconds=999999)
+SECONDS = frozenset(f":{n:02d}" for n in range(60))
+# Distinct values kept converted; past it the cache starts again (memory stays flat on any file).
+CACHE_LIMIT = 200_000
 
 
 class TimestampReader:
@@ -39,6 +53,10 @@ class TimestampReader:
         if self.formats:
             expected += " or one of the mapping's formats: " + ", ".join(self.formats)
         self.expected = expected
+        # local minute + offset text ("2024-03-05T14:30" + "-05:00") → UTC minute ("2024-03-05 19:30")
+        self.minutes: dict[str, str] = {}
+        self.whole: dict[str, str] = {}  # other text → UTC text
+        self.stated_offsets: dict[str, timedelta] = {}  # "-05:00" → its timedelta
 
     def __call__(self, text: str) -> datetime | None:
         text = text.strip()
@@ -48,6 +66,86 @@ class TimestampReader:
         if moment.tzinfo is not None:
             return moment.astimezone(UTC).replace(tzinfo=None)
         return self.to_utc(moment)
+
+    def utc_text(self, text: str) -> str | None:
+        """The same as __call__, as UTC text "YYYY-MM-DD HH:MM:SS[.ffffff]" (None for an empty value)."""
+        size = len(text)
+        if size in (19, 20, 25) and text[16:19] in SECONDS and text[10] in "T ":
+            minute = self.minutes.get(text[:16] + text[19:])
+            if minute is None:
+                minute = self._utc_minute(text[:16], text[19:])
+            if minute is not None:
+                return minute + text[16:19]
+        found = self.whole.get(text)
+        if found is not None:
+            return found
+        notes = len(self.dst_notes)
+        moment = self(text)
+        if moment is None:
+            return None
+        result = moment.isoformat(" ")
+        if len(self.dst_notes) == notes:
+            if len(self.whole) >= CACHE_LIMIT:
+                self.whole.clear()
+            self.whole[text] = result
+        return result
+
+    def utc_texts(self, values: Sequence[str]) -> list[str | None]:
+        """utc_text of every value of a column. A value whose minute is known costs a dictionary look-up:
+        the key is its first 16 characters and what follows its seconds, so a hit means the same local
+        minute and offset as a value already checked, and only the seconds (":SS") are left to check."""
+        get = self.minutes.get
+        one = self.utc_text
+        return [
+            minute + seconds
+            if (minute := get(v[:16] + v[19:])) is not None and (seconds := v[16:19]) in SECONDS
+            else one(v)
+            for v in values
+        ]
+
+    def _utc_minute(self, local: str, offset_text: str) -> str | None:
+        """UTC "YYYY-MM-DD HH:MM" for a local minute and offset text, or None when that minute cannot be
+        cached (not the expected shape, or near a daylight-saving change): the caller then goes the slow way."""
+        if local[4] != "-" or local[7] != "-" or local[13] != ":":
+            return None
+        offset = self._offset(offset_text)
+        try:
+            wall = datetime.fromisoformat(local)
+        except ValueError:
+            return None  # the slow way reports it, with the value as written
+        if offset is None:
+            if offset_text:
+                return None
+            hour = wall.toordinal() * 24 + wall.hour
+            try:
+                offset = self.offsets[hour]
+            except KeyError:
+                offset = self.offsets[hour] = self.steady_offset(wall)
+        # Near a daylight-saving change, or a zone offset with seconds (local mean time before 1900):
+        # the minute does not carry over to every second of it.
+        if offset is None or offset.seconds % 60:
+            return None
+        if len(self.minutes) >= CACHE_LIMIT:
+            self.minutes.clear()
+        minute = self.minutes[local + offset_text] = (wall - offset).isoformat(" ")[:16]
+        return minute
+
+    def _offset(self, text: str) -> timedelta | None:
+        """The offset an ISO 8601 suffix states ("Z", "+01:00", "-05:00"); None for none or another shape."""
+        if text == "Z":
+            return ZERO
+        if len(text) != 6 or text[0] not in "+-" or text[3] != ":":
+            return None
+        known = self.stated_offsets.get(text)
+        if known is None:
+            try:
+                known = datetime.fromisoformat(f"2000-01-01T00:00{text}").utcoffset()
+            except ValueError:
+                return None
+            if known is None:
+                return None
+            self.stated_offsets[text] = known
+        return known
 
     def parse(self, text: str) -> datetime:
         try:

@@ -22,4 +22,7 @@ REAL_AND_GUESSED: dict[str, tuple[str, str]] = {
 def seed() -> None:
     from tests.events.patient_events import make_patient
 
+    from careloop.events.models import PatientContact
+
     make_patient("P-1001")
+    PatientContact.objects.create(patient_ref="P-1001", given_name="Ana", email="ana@example.test")

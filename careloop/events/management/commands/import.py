@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from careloop.events.importing.importer import ImportOptions, import_file
 from careloop.events.importing.fhir_importer import import_fhir
 from careloop.events.importing.report import ImportFileError, ImportReport, Problem
+from careloop.events.importing.tables import CONTACTS
 from careloop.events.models import EventTable, ImportRun
 
 # Exit codes a script can act on (docs/importing.md).
@@ -21,9 +22,10 @@ class Command(BaseCommand):
     help = "Import a CSV export into an event table: atomic, idempotent, every bad row reported (docs/importing.md)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("table", choices=[*EventTable.values, "fhir"],
-                            help="the event table to fill, or fhir for FHIR R4 NDJSON (visits, referrals, messages)")
-        parser.add_argument("path", metavar="PATH", help="the CSV file (fhir: an .ndjson file, a folder, or a Bulk Data export)")
+        parser.add_argument("table", choices=[*EventTable.values, CONTACTS, "fhir"],
+                            help="the event table to fill, contacts for the contact store, or fhir for FHIR R4 NDJSON")
+        parser.add_argument("path", metavar="PATH",
+                            help="the CSV or .xlsx file (fhir: an .ndjson file, a folder, or a Bulk Data export)")
         parser.add_argument("--mapping", metavar="FILE", help="YAML column mapping (default: careloop's own column names)")
         parser.add_argument(
             "--quarantine", nargs="?", const="", default=None, metavar="FILE",

@@ -1,0 +1,396 @@
+"""Benchmark of what `careloop import` takes in (issue 3 item 7; goals in DESIGN.md, "Performance goals"):
+FHIR NDJSON parsed at ≥ 100,000 resources/s; CSV into the store at ≥ 200,000 rows/s on PostgreSQL (COPY)
+and ≥ 50,000 rows/s on SQLite.
+
+Generates N resources (default 1,000,000) from the demo practice's generator (careloop/demo/: a year of
+visits, referrals and patient messages, repeated with fresh ids until there are N): a FHIR Bulk Data
+folder (Appointment, Encounter, ServiceRequest, Task, Communication, as careloop/demo/export_files.py
+writes them) and, with as many rows as there are resources, the practice-management system's visits CSV
+(semicolons, Windows-1252, US dates: careloop/events/mappings/pm-appointments.yaml). Then, in one run:
+
+- FHIR parse: every line through orjson and the line checks (fhir_reader.LineReader), against
+  fhir.resources' full pydantic validation (R4B models) of a sample of the same file, scaled to a rate;
+- CSV parse: reading, converting and checking every row without a database, the batch fast path
+  (rows.py read_batch) against the row-by-row path (rows.py read, what the importer did before);
+- CSV import into SQLite and PostgreSQL (import_file, as `careloop import visits FILE --mapping …` runs
+  it): into an empty table, then the same file again (every row unchanged); and on SQLite the store alone
+  (the INSERT from ready tuples: SQLite's own ceiling here, with the table's indexes);
+- FHIR import (import_fhir) into each, once (it is the slow one).
+
+Each backend runs in a child process with its own workspace. Without --postgres-url the benchmark starts a
+throwaway PostgreSQL cluster (initdb in a temporary folder, as the postgres user when run as root) if the
+server binaries are installed, and stops it at the end. Medians of --runs runs where a run is cheap.
+
+    .venv/bin/python bench/ingest.py [--n 1000000] [--runs 3] [--postgres-url URL | --no-postgres]
+
+The figures come last, as one JSON object on one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SEED, MONTHS, TODAY = 42, 12, "2025-06-02"
+VALIDATION_SAMPLE = 5_000  # fhir.resources validates about 5,000 resources/s here: a sample keeps it short
+GOALS = {"fhir_parse_resources_per_s": 100_000, "csv_sqlite_rows_per_s": 50_000, "csv_postgresql_rows_per_s": 200_000}
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def median_rate(count: int, seconds: list[float]) -> int:
+    return round(count / statistics.median(seconds))
+
+
+# --- generating the files (parent process) ---
+
+def generate(folder: Path, n: int) -> dict[str, Any]:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from careloop.demo.build import generate_parts
+    from careloop.demo.context import DemoContext
+    from careloop.demo.export_files import FHIR_PARTS, FhirWriter, layouts, write_csv
+
+    zone = ZoneInfo(settings.TIME_ZONE)
+    ctx = DemoContext(SEED, date.fromisoformat(TODAY), MONTHS, zone)
+    parts = generate_parts(ctx)
+    fhir = FhirWriter(folder / "fhir", ctx.as_of.replace(tzinfo=zone))
+    fhir.folder.mkdir(parents=True)
+    # The demo year's mix of types in every copy; fewer than a year's resources take a share of each table.
+    per_copy = sum(len(resources_of(row)) for table, resources_of in FHIR_PARTS.items() for row in parts[table])
+    share = min(1.0, n / per_copy)
+    written = copy = 0
+    while written < n:
+        for table, resources_of in FHIR_PARTS.items():
+            rows = parts[table]
+            for row in rows[: max(1, round(len(rows) * share))]:
+                resources = resources_of(_with_suffix(row, copy))[: n - written]
+                fhir.write(resources)
+                written += len(resources)
+        copy += 1
+    fhir.close()
+    visits = parts["visits"]
+    [layout] = [layout for layout in layouts(zone) if layout.table == "visits"]
+    csv_path = folder / "appointments.csv"
+    write_csv(csv_path, layout, (_with_suffix(visits[i % len(visits)], i // len(visits)) for i in range(n)))
+    return {"fhir_folder": str(fhir.folder), "csv": str(csv_path), "demo_visits": len(visits),
+            "fhir_megabytes": round(sum(f.stat().st_size for f in fhir.folder.glob("*.ndjson")) / 1e6, 1),
+            "csv_megabytes": round(csv_path.stat().st_size / 1e6, 1), "by_type": dict(fhir.counts)}
+
+
+ID_FIELDS = ("visit_id", "referral_id", "message_id")
+
+
+def _with_suffix(row: Any, copy: int) -> Any:
+    """The demo row as copy number `copy`: the same values under fresh ids (a visit's referral keeps
+    pointing at the same copy of the visit)."""
+    if copy == 0:
+        return row
+    clone = type(row)(**{f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields})
+    for name in ID_FIELDS:
+        value = getattr(clone, name, None)
+        if value:
+            setattr(clone, name, f"{value}-{copy}")
+    return clone
+
+
+# --- parsing, no database (parent process) ---
+
+def fhir_parse(folder: Path, runs: int) -> tuple[int, list[float]]:
+    from careloop.events.importing.fhir_reader import BadLine, LineReader, find_sources
+
+    source = find_sources(folder)
+    seconds = []
+    parsed = 0
+    for _ in range(runs):
+        clock = time.perf_counter()
+        parsed = sum(1 for f in source.files for _, item in LineReader(f) if not isinstance(item, BadLine))
+        seconds.append(time.perf_counter() - clock)
+    return parsed, seconds
+
+
+def fhir_full_validation(folder: Path, sample: int) -> tuple[int, float, int] | None:
+    try:
+        import importlib
+
+        kinds = sorted(p.stem for p in folder.glob("*.ndjson"))
+        models = {kind: getattr(importlib.import_module(f"fhir.resources.R4B.{kind.lower()}"), kind) for kind in kinds}
+    except ImportError:
+        return None
+    lines: list[tuple[str, bytes]] = []
+    total = sum(1 for kind in kinds for _ in (folder / f"{kind}.ndjson").open("rb"))
+    for kind in kinds:  # the same mix of types as the file
+        with (folder / f"{kind}.ndjson").open("rb") as handle:
+            count = sum(1 for _ in handle)
+        with (folder / f"{kind}.ndjson").open("rb") as handle:
+            lines += [(kind, line) for _, line in zip(range(max(1, sample * count // total)), handle)]
+    from pydantic import ValidationError
+
+    invalid = 0
+    clock = time.perf_counter()
+    for kind, line in lines:
+        try:
+            models[kind].model_validate_json(line)
+        except ValidationError:
+            invalid += 1  # R5's Appointment.cancellationDate on late cancellations (export_files.py): validated all the same
+    return len(lines), time.perf_counter() - clock, invalid
+
+
+def csv_parse(path: Path, runs: int) -> dict[str, Any]:
+    from itertools import islice
+
+    from careloop.demo.export_files import mapping_path
+    from careloop.events.importing.csv_reader import RowReader, inspect_csv
+    from careloop.events.importing.mapping import read_mapping
+    from careloop.events.importing.rows import GoodRow
+    from careloop.events.importing.rows import RowReader as ValueReader
+    from careloop.events.importing.tables import table_spec
+    from careloop.events.importing.writer import BATCH_ROWS
+
+    spec = table_spec("visits")
+    mapping = read_mapping(mapping_path("visits"), spec)
+    fast, slow, fast_cpu = [], [], []
+    rows = 0
+    for _ in range(runs):
+        csv_file = inspect_csv(path, encoding=mapping.encoding, delimiter=mapping.delimiter)
+        cpu_clock = time.process_time()
+        clock = time.perf_counter()
+        values = ValueReader(spec, mapping, csv_file)
+        lines = iter(RowReader(csv_file))
+        good = 0
+        while batch := list(islice(lines, BATCH_ROWS)):
+            read = values.read_batch(batch)
+            good += len(read.good)
+            assert not read.bad, read.bad[0].problems
+        fast.append(time.perf_counter() - clock)
+        fast_cpu.append(time.process_time() - cpu_clock)
+        clock = time.perf_counter()
+        values = ValueReader(spec, mapping, csv_file)
+        rows = sum(1 for line, row in RowReader(csv_file) if isinstance(row, list) and isinstance(values.read(line, row), GoodRow))
+        slow.append(time.perf_counter() - clock)
+        assert good == rows
+    return {"rows": rows, "fast": fast, "row_by_row": slow, "fast_cpu": fast_cpu}
+
+
+# --- importing (child process, one per backend) ---
+
+def child(args: argparse.Namespace) -> None:
+    from itertools import islice
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from careloop.demo.export_files import mapping_path
+    from careloop.events.importing.fhir_importer import import_fhir
+    from careloop.events.importing.importer import import_file
+    from careloop.events.importing.mapping import read_mapping
+    from careloop.events.importing.csv_reader import RowReader, inspect_csv
+    from careloop.events.importing.rows import RowReader as ValueReader
+    from careloop.events.importing.tables import table_spec
+    from careloop.events.importing.writer import BATCH_ROWS, UpsertWriter
+    from careloop.events.models import ImportRun, Message, Referral, Visit
+
+    call_command("migrate", verbosity=0)
+    csv_path, mapping = Path(args.csv), mapping_path("visits")
+    first, second = [], []
+    rows = 0
+    cpu = []
+    for run in range(args.runs):
+        Visit.objects.all().delete()
+        cpu_clock = time.process_time()
+        report = import_file("visits", csv_path, mapping)
+        cpu.append(time.process_time() - cpu_clock)
+        assert report.status == "imported" and report.inserted == report.rows, report.summary()
+        again = import_file("visits", csv_path, mapping)
+        assert again.unchanged == again.rows, again.summary()
+        rows = report.rows
+        first.append(report.seconds)
+        second.append(again.seconds)
+        say(f"  {connection.vendor} run {run + 1}: {report.summary()}")
+    figures: dict[str, Any] = {
+        "csv_rows": rows,
+        "csv_import_rows_per_s": median_rate(rows, first),
+        "csv_import_runs_rows_per_s": [round(rows / s) for s in first],
+        "csv_reimport_unchanged_rows_per_s": median_rate(rows, second),
+        # Per second of this process's CPU (both threads): what the import costs here when the machine's
+        # other work is taken out (on PostgreSQL the server's own CPU is not in it).
+        "csv_import_rows_per_cpu_s": median_rate(rows, cpu),
+    }
+    if connection.vendor == "sqlite":
+        # SQLite's ceiling: the writer's statement from ready tuples into the emptied table, indexes kept.
+        spec = table_spec("visits")
+        csv_file = inspect_csv(csv_path, encoding="cp1252", delimiter=";")
+        values = ValueReader(spec, read_mapping(mapping, spec), csv_file)
+        lines = iter(RowReader(csv_file))
+        ready = []
+        while batch := list(islice(lines, BATCH_ROWS)):
+            ready += values.read_batch(batch).good
+        Visit.objects.all().delete()
+        with transaction.atomic():
+            writer = UpsertWriter(spec, ImportRun.objects.latest("pk").pk)
+            writer._prepare_sqlite()
+            params = [(*row, writer.run_id, "0" * 32) for row in ready]
+            raw = connection.connection
+            assert raw is not None
+            clock = time.perf_counter()
+            raw.executemany(writer.sqlite_insert, params)
+            figures["sqlite_store_only_rows_per_s"] = round(len(params) / (time.perf_counter() - clock))
+    for model in (Visit, Referral, Message):
+        model._default_manager.all().delete()
+    fhir = import_fhir(Path(args.fhir))
+    assert fhir.status == "imported" and fhir.rejected == 0, fhir.summary()
+    figures["fhir_import_resources_per_s"] = round(fhir.resources_per_second)
+    figures["fhir_import_seconds"] = round(fhir.seconds, 1)
+    print(json.dumps(figures))
+
+
+def run_child(env: dict[str, str], files: dict[str, Any], runs: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", "--csv", files["csv"], "--fhir", files["fhir_folder"], "--runs", str(runs)]
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+    sys.stderr.write(done.stderr[-4000:])
+    if done.returncode:
+        raise SystemExit(f"the import run failed ({done.returncode})")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+# --- a throwaway PostgreSQL ---
+
+class ThrowawayPostgres:
+    """initdb + pg_ctl in a temporary folder, on a Unix socket only; stopped and removed at the end."""
+
+    def __init__(self) -> None:
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        self.bin = Path(found[-1]).parent if found else None
+        self.folder = Path(tempfile.mkdtemp(prefix="careloop-bench-pg-"))
+        self.as_postgres = os.geteuid() == 0
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if self.as_postgres else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True)
+
+    def start(self) -> str:
+        assert self.bin is not None
+        if self.as_postgres:
+            shutil.chown(self.folder, "postgres")
+        data = str(self.folder / "data")
+        self._run(str(self.bin / "initdb"), "-D", data, "-A", "trust", "-U", "postgres")
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=''"
+        self._run(str(self.bin / "pg_ctl"), "-D", data, "-o", options, "-l", str(self.folder / "log"), "-w", "start")
+        self._run(str(self.bin / "createdb"), "-h", str(self.folder), "-p", str(self.port), "-U", "postgres", "careloop")
+        return f"postgresql://postgres@{quote(str(self.folder), safe='')}:{self.port}/careloop"  # a socket folder as host
+
+    def stop(self) -> None:
+        if self.bin is not None and (self.folder / "data" / "postmaster.pid").exists():
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="resources to generate (and CSV rows)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgres-url", default="")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--csv", help=argparse.SUPPRESS)
+    parser.add_argument("--fhir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careloop.settings")
+    if args.child:
+        child(args)
+        return
+    home = Path(tempfile.mkdtemp(prefix="careloop-bench-ingest-"))
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("CARELOOP_")}
+    os.environ.update({"CARELOOP_HOME": str(home / "generate")})
+    for key in [k for k in os.environ if k.startswith("CARELOOP_") and k != "CARELOOP_HOME"]:
+        del os.environ[key]
+    import django
+
+    django.setup()
+    say(f"generating {args.n:,} resources and {args.n:,} CSV rows in {home} …")
+    files = generate(home / "files", args.n)
+    say(f"  FHIR {files['fhir_megabytes']} MB {files['by_type']}; CSV {files['csv_megabytes']} MB")
+
+    say("parsing FHIR …")
+    parsed, parse_seconds = fhir_parse(Path(files["fhir_folder"]), args.runs)
+    validation = fhir_full_validation(Path(files["fhir_folder"]), VALIDATION_SAMPLE)
+    say("parsing CSV …")
+    csv_figures = csv_parse(Path(files["csv"]), args.runs)
+
+    figures: dict[str, Any] = {
+        "resources": parsed,
+        "fhir_megabytes": files["fhir_megabytes"],
+        "csv_rows": csv_figures["rows"],
+        "csv_megabytes": files["csv_megabytes"],
+        "runs": args.runs,
+        "fhir_parse_resources_per_s": median_rate(parsed, parse_seconds),
+    }
+    if validation is not None:
+        count, seconds, invalid = validation
+        figures["fhir_full_validation_resources_per_s"] = round(count / seconds)
+        figures["fhir_full_validation_sample"] = count
+        figures["fhir_full_validation_refused"] = invalid
+        figures["fhir_parse_vs_full_validation"] = round(figures["fhir_parse_resources_per_s"] * seconds / count, 1)
+    figures["csv_parse_rows_per_s"] = median_rate(csv_figures["rows"], csv_figures["fast"])
+    figures["csv_parse_rows_per_cpu_s"] = median_rate(csv_figures["rows"], csv_figures["fast_cpu"])
+    figures["csv_parse_row_by_row_rows_per_s"] = median_rate(csv_figures["rows"], csv_figures["row_by_row"])
+    figures["csv_parse_vs_row_by_row"] = round(figures["csv_parse_rows_per_s"] / figures["csv_parse_row_by_row_rows_per_s"], 2)
+
+    say("importing into SQLite …")
+    sqlite = run_child({**base_env, "CARELOOP_HOME": str(home / "sqlite")}, files, args.runs)
+    figures.update({f"sqlite_{k}": v for k, v in sqlite.items() if k != "csv_rows"})
+    postgres: ThrowawayPostgres | None = None
+    url = args.postgres_url
+    try:
+        if not url and not args.no_postgres:
+            postgres = ThrowawayPostgres()
+            if postgres.bin is None:
+                say("no PostgreSQL server binaries found: PostgreSQL figures left out")
+            else:
+                say("starting a throwaway PostgreSQL …")
+                url = postgres.start()
+        if url:
+            say("importing into PostgreSQL …")
+            pg = run_child({**base_env, "CARELOOP_HOME": str(home / "postgresql"), "CARELOOP_DATABASE_URL": url}, files, args.runs)
+            figures.update({f"postgresql_{k}": v for k, v in pg.items() if k != "csv_rows"})
+    finally:
+        if postgres is not None:
+            postgres.stop()
+    figures["goals"] = GOALS
+    figures["fhir_parse_vs_goal"] = round(figures["fhir_parse_resources_per_s"] / GOALS["fhir_parse_resources_per_s"], 2)
+    figures["csv_sqlite_vs_goal"] = round(figures["sqlite_csv_import_rows_per_s"] / GOALS["csv_sqlite_rows_per_s"], 2)
+    if "postgresql_csv_import_rows_per_s" in figures:
+        figures["csv_postgresql_vs_goal"] = round(figures["postgresql_csv_import_rows_per_s"] / GOALS["csv_postgresql_rows_per_s"], 2)
+    figures["cpu_count"] = os.cpu_count()
+    figures["load_average_1min"] = round(os.getloadavg()[0], 2)
+    shutil.rmtree(home, ignore_errors=True)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
