@@ -102,6 +102,8 @@ STAFF: tuple[Person, ...] = (
     Person("jamal-carter", "Jamal Carter", "Receptionist"),
     Person("liz-moore", "Elizabeth Moore", "Patient access representative", ("Liz", "Lizzie")),
     Person("kenji-watanabe", "Kenji Watanabe", "Patient access representative", ("Ken",)),
+    # New on the appointments line four months before the demo ends: the demo's deliberate signal (calls.py).
+    Person("nadia-santos", "Nadia Santos", "Patient access representative (new)"),
     Person("fatima-siddiqui", "Fatima Siddiqui", "Triage nurse, RN", ("Nurse Fatima",)),
     Person("olga-petrenko", "Olga Petrenko", "Billing specialist"),
 )

@@ -23,8 +23,12 @@ class MeasuresConfig(AppConfig):
 
 
 def enqueue_recompute_after_import(sender: object, **kwargs: object) -> None:
+    from datetime import datetime
+
     from careloop.measures.tasks import recompute_measurements_after_import
 
-    # No `since`: the importer does not yet report its earliest event time, so every period is
-    # recomputed (seconds for a year of a practice; rows that did not change are left untouched).
-    recompute_measurements_after_import.enqueue()
+    # The importer reports the earliest event time it inserted or changed: only periods from there on
+    # are recomputed. Without it (nothing changed, or an older importer), every period is.
+    earliest = kwargs.get("earliest")
+    since = earliest.isoformat() if isinstance(earliest, datetime) else None
+    recompute_measurements_after_import.enqueue(since=since)

@@ -11,8 +11,10 @@ Where the data is (docs/measures.md):
   the app sees, including the in-memory SQLite database of the tests and uncommitted rows of the
   import that triggered it;
 - CARELOOP_ANALYTICS_URL: a DuckDB file (duckdb:///path.duckdb), a folder of Parquet files
-  (parquet:///folder, one `<table>.parquet` or `<table>/*.parquet` per canonical table), or any
-  URL ibis.connect accepts (postgresql://…), holding the canonical tables of DESIGN.md.
+  (parquet:///folder, one `<table>.parquet` or `<table>/*.parquet` per canonical table), Spark
+  (pyspark:///database?spark.master=…, pyspark+parquet:///folder?…), or any URL ibis.connect
+  accepts (postgresql://…, trino://…), holding the canonical tables of DESIGN.md
+  (docs/analytics-backends.md).
 
 Portable by construction: timestamps are turned into epoch seconds (every backend has that) and
 local days are integer arithmetic on them, with the practice's daylight-saving changes as a short
@@ -22,22 +24,26 @@ counts, and PostgreSQL's integer division pitfall (DESIGN.md) cannot arise.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 import ibis  # type: ignore[import-untyped]
 import ibis.expr.types as ir  # type: ignore[import-untyped]
+import pyarrow as pa  # type: ignore[import-untyped]
 from django.db import connection
+from ibis.backends.sql.compilers.duckdb import DuckDBCompiler  # type: ignore[import-untyped]
 
 from careloop.events.models import Audit, BillingInquiry, Call, Message, Referral, SlotSnapshot, Visit
 from careloop.journeys.models import MeasureKind, Standard
-from careloop.measures.business_time import holiday_days, practice_zone, utc_offsets
+from careloop.measures.business_time import CalendarError, closing_second, holiday_days, practice_zone, utc_offsets
 from careloop.measures.periods import FIRST_MONDAY, date_to_day, local_date
 from careloop.surveys.measurement_source import instrument_item_keys, scored_responses
 
@@ -65,9 +71,20 @@ EVENT_TIME = {
     "slot_snapshots": "taken_at",
 }
 BREAKDOWNS = ("provider", "location", "visit_type")
+# What each table's events are broken down by (those of its columns that exist): visits and slot
+# snapshots by provider, location and visit type (DESIGN.md, issue 4); calls by queue and agent, who
+# answer them. The other tables carry no owner-like column; 'owner' is a roll-up of standards, done
+# by the scorecard, not a column of events.
+TABLE_BREAKDOWNS: dict[str, tuple[str, ...]] = {
+    "visits": BREAKDOWNS,
+    "slot_snapshots": BREAKDOWNS,
+    "calls": ("queue", "agent"),
+}
 SECONDS_PER_UNIT = {"seconds": 1, "minutes": 60, "hours": 3600}
+DAY_UNITS = ("days", "business_days")
 NO_SURVEY_DATA = "no survey data yet"
 NO_DATA = "no data"
+UNKNOWN = "unknown"
 
 
 class MeasureError(Exception):
@@ -105,12 +122,22 @@ class SurveyAnswers:
 class StandardCounts:
     standard: Standard
     dimensions: tuple[str, ...] = ()
-    days: list[DayCount] = field(default_factory=list)
+    # The query's result as it came back, an Arrow table with columns day, the dimensions, n, met
+    # (one row per local day and breakdown value). A health system's year is millions of rows: they
+    # stay Arrow columns until someone asks for `days`.
+    table: pa.Table | None = None
     # Survey standards: one entry per complete response (scores are not sums of counts, so a
     # week or month is scored from its responses, recompute.survey_measurements).
     responses: list[SurveyAnswers] = field(default_factory=list)
     # Set when the standard has nothing to measure yet ("no survey data yet", "no data").
     notice: str = ""
+
+    @cached_property
+    def days(self) -> list[DayCount]:
+        """n and met of each local day and breakdown value."""
+        if self.table is None:
+            return []
+        return _day_counts(self.table.to_pydict(), self.dimensions)
 
 
 @dataclass
@@ -122,6 +149,9 @@ class AnalyticsSource:
     label: str
     # False for Django's own connection, which stays open for Django.
     owned: bool = True
+    # Canonical table → first and last epoch second of any of its timestamps (None: no rows), read
+    # once per table and shared by its standards (_table_span).
+    spans: dict[str, tuple[int, int] | None] = field(default_factory=dict)
 
     def table(self, canonical: str, standard: Standard) -> ir.Table:
         name = self.table_names.get(canonical, canonical)
@@ -182,10 +212,29 @@ def _django_source() -> AnalyticsSource:
     )
 
 
-def _parquet_source(folder: Path, label: str) -> AnalyticsSource:
+class _DuckDBCompiler(DuckDBCompiler):  # type: ignore[misc]
+    """Ibis 12 takes a time-zone-aware timestamp's epoch on DuckDB as EPOCH(CAST(ts AS TIMESTAMP)):
+    a per-row time-zone conversion that made the standards engine 2× slower than hand-written SQL
+    on a health system's year (bench/measures.py). EPOCH of the aware timestamp itself is the same
+    number (seconds since 1970-01-01 UTC) without the conversion."""
+
+    def visit_ExtractEpochSeconds(self, op: Any, *, arg: Any) -> Any:
+        if op.arg.dtype.is_timestamp() and op.arg.dtype.timezone is not None:
+            return self.f.epoch(arg)
+        return super().visit_ExtractEpochSeconds(op, arg=arg)
+
+
+def _duckdb(*args: Any, **kwargs: Any) -> Any:
+    backend = ibis.duckdb.connect(*args, **kwargs)
+    backend.compiler = _DuckDBCompiler()
+    return backend
+
+
+def _parquet_source(folder: Path, label: str, backend: Any = None) -> AnalyticsSource:
+    """The folder's Parquet files as the canonical tables, read by DuckDB (or by `backend`: Spark)."""
     if not folder.is_dir():
         raise AnalyticsUnavailable(f"CARELOOP_ANALYTICS_URL ({label}): no folder at {folder}.")
-    backend = ibis.duckdb.connect()
+    backend = _duckdb() if backend is None else backend
     for canonical in CANONICAL_TABLES:
         for name in (canonical, *TABLE_ALIASES.get(canonical, ())):
             single, partitioned = folder / f"{name}.parquet", folder / name
@@ -198,27 +247,56 @@ def _parquet_source(folder: Path, label: str) -> AnalyticsSource:
     return AnalyticsSource(backend, {}, label)
 
 
+def _spark_source(parts: Any, label: str) -> AnalyticsSource:
+    """Spark through Ibis' pyspark backend (the optional extra careloop[spark]). The query string is
+    Spark configuration (spark.master=spark://host:7077, spark.sql.catalogImplementation=hive, …);
+    `pyspark:///DATABASE` reads the canonical tables from that database of Spark's catalog,
+    `pyspark+parquet:///FOLDER` from a folder laid out as for parquet:// (docs/analytics-backends.md)."""
+    # Imported by name: pyspark is optional, and not installed where careloop is type-checked.
+    spark_sql = importlib.import_module("pyspark.sql")
+    builder = spark_sql.SparkSession.builder.appName("careloop-measures")
+    for key, value in parse_qsl(parts.query):
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    path = unquote(parts.netloc + parts.path)
+    if parts.scheme.lower() == "pyspark+parquet":
+        return _parquet_source(Path(path), label, ibis.pyspark.connect(session))
+    database = path.strip("/")
+    if database:
+        try:
+            session.catalog.setCurrentDatabase(database)
+        except Exception:
+            raise AnalyticsUnavailable(f"CARELOOP_ANALYTICS_URL ({label}): Spark has no database {database!r}.") from None
+    backend = ibis.pyspark.connect(session)
+    return AnalyticsSource(backend, _aliases(set(backend.list_tables())), label)
+
+
+def _aliases(available: set[str]) -> dict[str, str]:
+    names = {}
+    for canonical, aliases in TABLE_ALIASES.items():
+        for alias in aliases:
+            if canonical not in available and alias in available:
+                names[canonical] = alias
+    return names
+
+
 def _url_source(url: str) -> AnalyticsSource:
     label = _redacted(url)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
+    if scheme in ("pyspark", "pyspark+parquet"):
+        return _spark_source(parts, label)
     if scheme == "duckdb":
         path = Path(parts.netloc + parts.path)
         if not path.is_file():
             # DuckDB would silently create an empty database: say what is wrong instead.
             raise AnalyticsUnavailable(f"CARELOOP_ANALYTICS_URL ({label}): no DuckDB file at {path}.")
-        backend = ibis.duckdb.connect(str(path), read_only=True)
+        backend = _duckdb(str(path), read_only=True)
     elif scheme == "parquet" or (not scheme and Path(url).is_dir()):
         return _parquet_source(Path(parts.netloc + parts.path if scheme else url), label)
     else:
         backend = ibis.connect(url)
-    names = {}
-    available = set(backend.list_tables())
-    for canonical, aliases in TABLE_ALIASES.items():
-        for alias in aliases:
-            if canonical not in available and alias in available:
-                names[canonical] = alias
-    return AnalyticsSource(backend, names, label)
+    return AnalyticsSource(backend, _aliases(set(backend.list_tables())), label)
 
 
 def open_analytics(url: str | None = None) -> AnalyticsSource:
@@ -234,7 +312,7 @@ def open_analytics(url: str | None = None) -> AnalyticsSource:
     except ImportError as error:
         raise AnalyticsUnavailable(
             f"CARELOOP_ANALYTICS_URL ({_redacted(url)}): this kind of database needs an extra package ({error.name}); "
-            "see docs/measures.md."
+            "see docs/analytics-backends.md."
         ) from None
     except Exception as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -267,8 +345,14 @@ class Clock:
     initial_offset: int
     changes: list[tuple[int, int]]
     holidays: list[int]
+    # Seconds after local midnight at which the practice closes (CARELOOP_OPENING_HOURS), or None.
+    closes: int | None = None
 
     def local_day(self, epoch: ir.IntegerValue) -> ir.IntegerValue:
+        return self.local_epoch(epoch) // 86400
+
+    def local_epoch(self, epoch: ir.IntegerValue) -> ir.IntegerValue:
+        """Seconds since 1970-01-01 00:00 on the practice's wall clock."""
         if self.changes:
             offset: ir.IntegerValue = ibis.cases(
                 *(
@@ -283,7 +367,7 @@ class Clock:
             )
         else:
             offset = ibis.literal(self.initial_offset)
-        return (epoch + offset) // 86400
+        return epoch + offset
 
     def business_day_index(self, day: ir.IntegerValue) -> ir.IntegerValue:
         """Mirrors business_time.business_day_index in SQL."""
@@ -298,13 +382,32 @@ class Clock:
         )
         return weekdays - holidays_so_far
 
+    def after_closing(self, local_epoch: ir.IntegerValue, day: ir.IntegerValue) -> ir.BooleanValue:
+        """Whether a local moment came at or after closing time (never, without opening hours)."""
+        if self.closes is None:
+            return ibis.literal(False)
+        return (local_epoch - day * 86400) >= self.closes
 
-def _clock(first_epoch: int, last_epoch: int) -> Clock:
+    def receipt_index(self, day: ir.IntegerValue, after_closing: ir.BooleanValue) -> ir.IntegerValue:
+        """The business-day index of the day something is received (business_time.py): its local
+        day; with opening hours, the next business day when it came after closing or on a closed day."""
+        index = self.business_day_index(day)
+        if self.closes is None:
+            return index
+        closed_day = (index - self.business_day_index(day - 1)) == 0
+        return index + ibis.ifelse(closed_day | after_closing, 1, 0)
+
+
+def _clock(first_epoch: int, last_epoch: int, *, business_days: bool = False) -> Clock:
+    """The clock over the span of the data; holidays and opening hours only for standards counted
+    in business days (a broken holiday file concerns those alone)."""
     zone = practice_zone()
     first = datetime.fromtimestamp(first_epoch, zone) - timedelta(days=1)
     last = datetime.fromtimestamp(last_epoch, zone) + timedelta(days=1)
     initial, changes = utc_offsets(first, last, zone)
-    return Clock(initial, changes, holiday_days(first.date(), last.date() + timedelta(days=31)))
+    if not business_days:
+        return Clock(initial, changes, [])
+    return Clock(initial, changes, holiday_days(first.date(), last.date() + timedelta(days=31)), closing_second())
 
 
 def _definition(standard: Standard, name: str) -> Any:
@@ -321,6 +424,19 @@ def _require_columns(table: ir.Table, names: list[tuple[str, str]], standard: St
             raise MeasureError(
                 f"Standard {standard.key!r}: {where} names the field {column!r}, "
                 f"which the {canonical} table does not have."
+            )
+
+
+def _require_timestamps(table: ir.Table, names: list[tuple[str, str]], standard: Standard, canonical: str) -> None:
+    """Each (column, where the definition names it) must hold timestamps: a warehouse that loaded one
+    as text would otherwise fail deep inside the database with a message naming neither."""
+    _require_columns(table, names, standard, canonical)
+    for column, where in names:
+        dtype = table.schema()[column]
+        if not dtype.is_timestamp():
+            raise MeasureError(
+                f"Standard {standard.key!r}: {where} names the field {column!r}, which is {dtype} in the "
+                f"{canonical} table, not a timestamp; load it as a timestamp (docs/analytics-backends.md)."
             )
 
 
@@ -345,9 +461,7 @@ class _Compiled:
 
 
 def _dimensions(table: ir.Table, canonical: str) -> tuple[str, ...]:
-    if canonical not in ("visits", "slot_snapshots"):
-        return ()
-    return tuple(name for name in BREAKDOWNS if name in table.columns)
+    return tuple(name for name in TABLE_BREAKDOWNS.get(canonical, ()) if name in table.columns)
 
 
 def _threshold(standard: Standard) -> float:
@@ -364,37 +478,74 @@ def _met_within(
     clock: Clock,
     as_of: datetime,
 ) -> tuple[ir.BooleanValue, ir.BooleanValue]:
-    """(met, still pending): met when the end came within the threshold; pending when there is
-    no end yet but the threshold has not passed, so the event cannot be judged."""
+    """(met, still pending) of a threshold in seconds, minutes or hours: met when the end came
+    within the threshold; pending when there is no end yet but the threshold has not passed, so the
+    event cannot be judged. Thresholds in days are judged per day (_count_by_days)."""
     threshold = _threshold(standard)
     start_epoch, end_epoch = start.epoch_seconds(), end.epoch_seconds()
     as_of_epoch = int(as_of.timestamp())
-    if unit in SECONDS_PER_UNIT:
-        limit = threshold * SECONDS_PER_UNIT[unit]
-        met = end.notnull() & ((end_epoch - start_epoch) <= limit)
-        pending = end.isnull() & ((as_of_epoch - start_epoch) <= limit)
-        return met, pending
-    start_day, end_day = clock.local_day(start_epoch), clock.local_day(end_epoch)
-    today = date_to_day(local_date(as_of, practice_zone()))
-    if unit == "days":
-        # Calendar days by date, as access rules are written ("within 20 days of the date of
-        # request", 38 CFR 17.4040(a)(1)): the hour of the day does not matter.
-        met = end.notnull() & ((end_day - start_day) <= threshold)
-        pending = end.isnull() & ((today - start_day) <= threshold)
-        return met, pending
-    if unit == "business_days":
-        start_index = clock.business_day_index(start_day)
-        met = end.notnull() & ((clock.business_day_index(end_day) - start_index) <= threshold)
-        pending = end.isnull() & ((clock.business_day_index(ibis.literal(today)) - start_index) <= threshold)
-        return met, pending
-    raise MeasureError(f"Standard {standard.key!r}: measure.unit {unit!r} is not one of seconds, minutes, hours, days, business_days.")
+    limit = threshold * SECONDS_PER_UNIT[unit]
+    met = end.notnull() & ((end_epoch - start_epoch) <= limit)
+    pending = end.isnull() & ((as_of_epoch - start_epoch) <= limit)
+    return met, pending
+
+
+def _unit(standard: Standard) -> str:
+    unit = str(standard.definition.get("unit", ""))
+    if unit not in (*SECONDS_PER_UNIT, *DAY_UNITS):
+        raise MeasureError(
+            f"Standard {standard.key!r}: measure.unit {unit!r} is not one of seconds, minutes, hours, days, business_days."
+        )
+    return unit
+
+
+def _count_by_days(compiled: _Compiled, standard: Standard, table: ir.Table, clock: Clock, as_of: datetime) -> ir.Table:
+    """A threshold in days or business days: whether an event is met depends only on the local days
+    of its start and end (and, with opening hours, on whether it started after closing). So events are
+    first counted per (start day, end day, breakdown), and only those groups — far fewer than events —
+    are judged: the calendar arithmetic runs once per group, not once per event.
+
+    - days: calendar dates, as access rules are written ("within 20 days of the date of request",
+      38 CFR 17.4040(a)(1)): the hour of the day does not matter;
+    - business_days: business days after the day of receipt, up to and including the end's day
+      (business_time.py)."""
+    access = standard.kind == MeasureKind.ACCESS
+    start_column = "taken_at" if access else standard.definition["start"]
+    end_column = compiled.later_columns[0] if access else standard.definition["end"]
+    business = _unit(standard) == "business_days"
+    local_start = clock.local_epoch(table[start_column].epoch_seconds())
+    start_day = local_start // 86400
+    events = table.mutate(
+        start_day=start_day,
+        after_closing=clock.after_closing(local_start, start_day) if business else ibis.literal(False),
+        end_day=clock.local_day(table[end_column].epoch_seconds()),
+    )
+    pairs = events.group_by(["start_day", "after_closing", "end_day", *compiled.dimensions]).aggregate(events=events.count())
+    threshold = _threshold(standard)
+    today = ibis.literal(date_to_day(local_date(as_of, practice_zone())))
+    if business:
+        receipt = clock.receipt_index(pairs.start_day, pairs.after_closing)
+        taken, waited = clock.business_day_index(pairs.end_day) - receipt, clock.business_day_index(today) - receipt
+    else:
+        taken, waited = pairs.end_day - pairs.start_day, today - pairs.start_day
+    # A snapshot with no slot at that rank found none within the booking horizon: not met, and never
+    # pending (the snapshot is what was true at that moment).
+    pending = ibis.literal(False) if access else pairs.end_day.isnull() & (waited <= threshold)
+    judged = pairs.mutate(
+        met_events=ibis.ifelse(pairs.end_day.notnull() & (taken <= threshold), pairs.events, 0), pending=pending
+    )
+    judged = judged.filter(~judged.pending)
+    return judged.group_by([judged.start_day.name("day"), *compiled.dimensions]).aggregate(
+        n=judged.events.sum(), met=judged.met_events.sum()
+    )
 
 
 def _compile_duration(source: AnalyticsSource, standard: Standard) -> _Compiled:
     canonical = _definition(standard, "table")
     start, end = _definition(standard, "start"), _definition(standard, "end")
+    _unit(standard)
     table = source.table(canonical, standard)
-    _require_columns(table, [(start, "measure.start"), (end, "measure.end")], standard, canonical)
+    _require_timestamps(table, [(start, "measure.start"), (end, "measure.end")], standard, canonical)
     table = _where(table, standard, canonical).filter(lambda t: t[start].notnull())
     if standard.definition.get("missing_end", "fail") == "exclude":
         table = table.filter(table[end].notnull())
@@ -407,31 +558,29 @@ def _compile_rate(source: AnalyticsSource, standard: Standard) -> _Compiled:
     column = condition.get("field", "")
     table = source.table(canonical, standard)
     time_column = EVENT_TIME.get(canonical, "")
-    _require_columns(
-        table, [(column, "measure.condition.field"), (time_column, f"the {canonical} event time")], standard, canonical
-    )
+    _require_columns(table, [(column, "measure.condition.field")], standard, canonical)
+    _require_timestamps(table, [(time_column, f"the {canonical} event time")], standard, canonical)
     return _Compiled(canonical, _where(table, standard, canonical), time_column, [], _dimensions(table, canonical))
 
 
 def _compile_audit(source: AnalyticsSource, standard: Standard) -> _Compiled:
     checklist = _definition(standard, "checklist")
     table = source.table("audits", standard)
-    _require_columns(
-        table, [("standard", "an audit measure"), ("passed", "an audit measure"), ("observed_at", "an audit measure")],
-        standard, "audits",
-    )
+    _require_columns(table, [("standard", "an audit measure"), ("passed", "an audit measure")], standard, "audits")
+    _require_timestamps(table, [("observed_at", "an audit measure")], standard, "audits")
     return _Compiled("audits", table.filter(table.standard == checklist), "observed_at", [], ())
 
 
 def _compile_access(source: AnalyticsSource, standard: Standard) -> _Compiled:
-    rank = int(_definition(standard, "rank"))
+    rank = _definition(standard, "rank")
+    if not isinstance(rank, int) or isinstance(rank, bool) or rank < 1:
+        raise MeasureError(f"Standard {standard.key!r}: measure.rank must be a whole number from 1 (3: third next available), not {rank!r}.")
     visit_type = _definition(standard, "visit_type")
     slot = f"next_available_{rank}"
+    _unit(standard)
     table = source.table("slot_snapshots", standard)
-    _require_columns(
-        table, [(slot, "measure.rank"), ("visit_type", "measure.visit_type"), ("taken_at", "an access measure")],
-        standard, "slot_snapshots",
-    )
+    _require_columns(table, [("visit_type", "measure.visit_type")], standard, "slot_snapshots")
+    _require_timestamps(table, [(slot, "measure.rank"), ("taken_at", "an access measure")], standard, "slot_snapshots")
     table = table.filter(table.visit_type == visit_type)
     return _Compiled("slot_snapshots", table, "taken_at", [slot], _dimensions(table, "slot_snapshots"))
 
@@ -450,10 +599,8 @@ def _met_expression(compiled: _Compiled, standard: Standard, clock: Clock, as_of
     if standard.kind == MeasureKind.DURATION:
         return _met_within(standard, table[definition["start"]], table[definition["end"]], definition["unit"], clock, as_of)
     if standard.kind == MeasureKind.ACCESS:
-        slot = compiled.later_columns[0]
-        # A snapshot with no slot at that rank found none within the booking horizon: not met, and
-        # never pending (the snapshot is what was true at that moment).
-        met, _ = _met_within(standard, table.taken_at, table[slot], definition["unit"], clock, as_of)
+        # Never pending: see _count_by_days.
+        met, _ = _met_within(standard, table.taken_at, table[compiled.later_columns[0]], definition["unit"], clock, as_of)
         return met, None
     if standard.kind == MeasureKind.AUDIT:
         return table.passed == True, None  # noqa: E712 - an Ibis expression, not a Python comparison
@@ -464,22 +611,35 @@ def _met_expression(compiled: _Compiled, standard: Standard, clock: Clock, as_of
     return (column.notnull() if condition.get("is_set") else column.isnull()), None
 
 
-def _span(compiled: _Compiled, since_epoch: int | None, as_of_epoch: int) -> tuple[int, int] | None:
-    """First and last epoch second the clock must cover, or None when there are no events."""
-    table = compiled.table
-    at = table[compiled.time_column].epoch_seconds()
+# The clock need not reach an end this long after the moment of measuring: it is far beyond every
+# threshold a standard has (the longest default is 30 days), so the event is not met either way.
+CLOCK_REACH = timedelta(days=400)
+
+
+def _table_span(source: AnalyticsSource, canonical: str, standard: Standard) -> tuple[int, int] | None:
+    """First and last epoch second of any timestamp in the table, or None when it has no rows: one
+    query per table, shared by its standards (a superset of what any one standard needs is harmless)."""
+    if canonical not in source.spans:
+        table = source.table(canonical, standard)
+        columns = [name for name, dtype in table.schema().items() if dtype.is_timestamp()]
+        metrics = {}
+        for index, name in enumerate(columns):
+            seconds = table[name].epoch_seconds()
+            metrics[f"first_{index}"], metrics[f"last_{index}"] = seconds.min(), seconds.max()
+        row = table.aggregate(**metrics).to_pyarrow().to_pylist()[0] if metrics else {}
+        firsts = [int(v) for k, v in row.items() if k.startswith("first") and v is not None]
+        lasts = [int(v) for k, v in row.items() if k.startswith("last") and v is not None]
+        source.spans[canonical] = (min(firsts), max(lasts)) if firsts else None
+    return source.spans[canonical]
+
+
+def _clock_span(span: tuple[int, int], since_epoch: int | None, as_of_epoch: int) -> tuple[int, int]:
+    first, last = span
     if since_epoch is not None:
-        table = table.filter(at >= since_epoch)
-    table = table.filter(at <= as_of_epoch)
-    at = table[compiled.time_column].epoch_seconds()
-    metrics = {"first": at.min(), "last": at.max()}
-    for index, column in enumerate(compiled.later_columns):
-        metrics[f"later_{index}"] = table[column].epoch_seconds().max()
-    row = table.aggregate(**metrics).to_pyarrow().to_pylist()[0]
-    if row["first"] is None:
-        return None
-    last = max(int(v) for k, v in row.items() if k != "first" and v is not None)
-    return int(row["first"]), max(last, as_of_epoch)
+        # An incremental recompute counts events from `since` on; their ends are after them.
+        first = max(first, since_epoch - 31 * 86400)
+    reach = as_of_epoch + int(CLOCK_REACH.total_seconds())
+    return min(first, as_of_epoch), min(max(last, as_of_epoch), reach)
 
 
 def _one_line(error: Exception) -> str:
@@ -500,38 +660,50 @@ def count_events(
     as_of_epoch = int(as_of.timestamp())
     since_epoch = int(since.timestamp()) if since is not None else None
     try:
-        span = _span(compiled, since_epoch, as_of_epoch)
+        span = _table_span(source, compiled.canonical, standard)
         if span is None:
             return StandardCounts(standard, compiled.dimensions, notice=NO_DATA)
-        clock = _clock(*span)
-        rows = _run_counts(compiled, standard, clock, since_epoch, as_of)
+        clock = _clock(
+            *_clock_span(span, since_epoch, as_of_epoch), business_days=standard.definition.get("unit") == "business_days"
+        )
+        table = _run_counts(compiled, standard, clock, since_epoch, as_of)
     except MeasureError:
         raise
+    except CalendarError as error:
+        raise MeasureError(f"Standard {standard.key!r}: {error}") from None
     except Exception as error:
         raise MeasureError(
             f"Standard {standard.key!r} could not be measured on {source.label}: {_one_line(error)}."
         ) from None
-    days = [
-        DayCount(
-            day=int(row["day"]),
-            breakdown={name: str(row[name]) if row[name] not in (None, "") else "unknown" for name in compiled.dimensions},
-            n=int(row["n"]),
-            met=int(row["met"] or 0),
-        )
-        for row in rows
+    if table.num_rows == 0:
+        return StandardCounts(standard, compiled.dimensions, notice=NO_DATA)
+    return StandardCounts(standard, compiled.dimensions, table)
+
+
+def _day_counts(columns: dict[str, list[Any]], dimensions: tuple[str, ...]) -> list[DayCount]:
+    """Rows from the query's columns (column-wise: a health system's year is millions of rows)."""
+    values = [[str(v) if v not in (None, "") else UNKNOWN for v in columns[name]] for name in dimensions]
+    breakdowns = [dict(zip(dimensions, group, strict=True)) for group in zip(*values, strict=True)] if dimensions else None
+    return [
+        DayCount(day=int(day), breakdown=breakdowns[i] if breakdowns is not None else {}, n=int(n), met=int(met or 0))
+        for i, (day, n, met) in enumerate(zip(columns["day"], columns["n"], columns["met"], strict=True))
     ]
-    return StandardCounts(standard, compiled.dimensions, days)
 
 
 def _run_counts(
     compiled: _Compiled, standard: Standard, clock: Clock, since_epoch: int | None, as_of: datetime
-) -> list[dict[str, Any]]:
+) -> pa.Table:
     table = compiled.table
     at = table[compiled.time_column].epoch_seconds()
     table = table.filter(at <= int(as_of.timestamp()))
     if since_epoch is not None:
         table = table.filter(at >= since_epoch)
+    if compiled.dimensions:
+        # An event without a provider (queue, agent, …) is counted under "unknown", not dropped.
+        table = table.mutate(**{name: table[name].nullif("").fill_null(UNKNOWN) for name in compiled.dimensions})
     compiled = _Compiled(compiled.canonical, table, compiled.time_column, compiled.later_columns, compiled.dimensions)
+    if standard.kind in (MeasureKind.DURATION, MeasureKind.ACCESS) and _unit(standard) in DAY_UNITS:
+        return _count_by_days(compiled, standard, table, clock, as_of).to_pyarrow()
     met, pending = _met_expression(compiled, standard, clock, as_of)
     if pending is not None:
         table = table.filter(~pending)
@@ -542,8 +714,8 @@ def _run_counts(
     grouped = counted.group_by(["day", *compiled.dimensions]).aggregate(
         n=counted.count(), met=counted.met_flag.sum()
     )
-    rows: list[dict[str, Any]] = grouped.order_by(["day", *compiled.dimensions]).to_pyarrow().to_pylist()
-    return rows
+    # No ORDER BY: the roll-up sums the rows in any order, and sorting millions of them costs.
+    return grouped.to_pyarrow()
 
 
 

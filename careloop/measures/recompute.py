@@ -36,6 +36,7 @@ from careloop.measures.periods import (
     local_midnight,
     period_containing,
 )
+from careloop.measures.signals import detect_signals
 from careloop.measures.wilson import wilson_interval
 from careloop.surveys import scoring
 
@@ -68,6 +69,8 @@ class RecomputeReport:
     notices: dict[str, str] = field(default_factory=dict)
     # One sentence per standard that could not be measured.
     errors: list[str] = field(default_factory=list)
+    # New and extended signals (signals.detect_signals).
+    signals: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -77,6 +80,7 @@ class RecomputeReport:
             "unchanged": self.unchanged,
             "notices": self.notices,
             "errors": self.errors,
+            "signals": self.signals,
         }
 
 
@@ -289,6 +293,8 @@ def recompute_measurements(
     with analytics(analytics_url) as source:
         for standard in chosen:
             recompute_standard(standard, source, since, as_of, report)
+    # Signals come from the stored measurements, so they are looked for once these are in.
+    report.signals = detect_signals(chosen, today=local_date(as_of, practice_zone())).as_dict()
     return report
 
 

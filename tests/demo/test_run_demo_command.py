@@ -100,7 +100,7 @@ def test_it_names_the_journeys_owners_and_keeps_their_titles(db: Any, home: Path
     providers = set(StaffMember.objects.filter(is_provider=True).values_list("key", flat=True))
     assert providers == {"dr-okafor", "dr-lindqvist", "dr-ramirez", "np-chen"}
     assert set(Visit.objects.values_list("provider", flat=True).distinct()) == providers
-    assert StaffMember.objects.filter(is_provider=False).count() == 15
+    assert StaffMember.objects.filter(is_provider=False).count() == 16
 
 
 def test_it_writes_the_login_file_for_its_owner_only(db: Any, home: Path) -> None:

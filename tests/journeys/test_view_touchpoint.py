@@ -56,7 +56,12 @@ def test_it_shows_owner_state_neighbours_and_the_standard_in_words(cast: Cast) -
     assert "– No data yet" in html
     assert re.search(r"Comes after</dt><dd><a href=\"/journey/touchpoints/check-in/\">Check-in</a></dd>", html)
     assert re.search(r"Leads to</dt><dd><a href=\"/journey/touchpoints/visit/\">Visit with the provider</a></dd>", html)
-    row = re.search(r"<tr>\s*<th scope=\"row\">Roomed within 15 minutes of arrival</th>(.*?)</tr>", html, re.S)
+    # The standard's name links to its SPC chart (measures' standard page).
+    row = re.search(
+        r"<tr>\s*<th scope=\"row\"><a href=\"/measures/standards/[\w-]+/\">Roomed within 15 minutes of arrival</a></th>(.*?)</tr>",
+        html,
+        re.S,
+    )
     assert row is not None
     cells = [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
     assert cells == [

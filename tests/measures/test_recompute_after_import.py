@@ -3,6 +3,7 @@ importer sends a signal, the measures app enqueues the task)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from careloop.events.importing.importer import import_file
+from careloop.events.models import Visit
 from careloop.measures.models import Measurement
 
 CORPUS = Path(__file__).resolve().parents[1] / "events" / "corpus"
@@ -25,7 +27,16 @@ def test_it_enqueues_a_recompute_when_an_import_writes_rows(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         import_file("visits", CORPUS / "visits-good.csv")
-    assert len(recompute_tasks()) == 1
+    (task,) = recompute_tasks()
+    # Only periods from the earliest timestamp the import wrote are recomputed (any of a visit's times).
+    earliest = min(
+        moment
+        for visit in Visit.objects.all()
+        for moment in (visit.requested_at, visit.booked_at, visit.scheduled_start, visit.arrived_at, visit.roomed_at,
+                       visit.provider_in_at, visit.checkout_at)
+        if moment is not None
+    )
+    assert datetime.fromisoformat(task.args_kwargs["kwargs"]["since"]) == earliest
 
 
 def test_it_enqueues_nothing_when_the_same_file_changes_nothing(

@@ -1,4 +1,8 @@
-"""`careloop measure`: recompute the measurements and print the latest period of each standard."""
+"""`careloop measure`: recompute the measurements and print the latest period of each standard.
+
+Exit status: 0 every standard was measured; 1 some standard could not be measured (each says why,
+in one line — a missing field, a broken holiday file — and the others are stored and printed);
+3 the analytics database could not be opened (nothing measured); 2 a wrong option (argparse's)."""
 
 from __future__ import annotations
 
@@ -7,13 +11,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from careloop.measures.engine import AnalyticsUnavailable
+from careloop.measures.engine import TABLE_BREAKDOWNS, AnalyticsUnavailable
 from careloop.measures.latest import StandardLatest, latest_measurements
 from careloop.measures.periods import PeriodKind
 from careloop.measures.models import Breakdown
 from careloop.measures.recompute import recompute_measurements
 
 NOT_ENOUGH_DATA = "not enough data"
+STANDARDS_FAILED = 1
+ANALYTICS_UNAVAILABLE = 3
+# Every breakdown the engine stores (calls by queue and agent too), in a stable order.
+BREAKDOWN_CHOICES = list(dict.fromkeys([*(b for b in Breakdown.values if b), *(d for ds in TABLE_BREAKDOWNS.values() for d in ds)]))
 
 
 def _percent(value: float | None) -> str:
@@ -62,7 +70,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--period", choices=PeriodKind.values, default=PeriodKind.MONTH)
-        parser.add_argument("--by", choices=[b for b in Breakdown.values if b], default="")
+        parser.add_argument("--by", choices=BREAKDOWN_CHOICES, default="")
         parser.add_argument("--json", dest="as_json", action="store_true", help="One JSON object instead of a table.")
         parser.add_argument(
             "--no-recompute", action="store_true", help="Print the stored measurements without recomputing them."
@@ -74,7 +82,7 @@ class Command(BaseCommand):
             try:
                 report = recompute_measurements()
             except AnalyticsUnavailable as error:
-                raise CommandError(str(error)) from None
+                raise CommandError(str(error), returncode=ANALYTICS_UNAVAILABLE) from None
             errors = report.errors
         entries = latest_measurements(period, by)
         if as_json:
@@ -85,7 +93,7 @@ class Command(BaseCommand):
             for problem in errors:
                 self.stderr.write(problem)
         if errors:
-            raise CommandError(f"{len(errors)} standard(s) could not be measured; see above.")
+            raise CommandError(f"{len(errors)} standard(s) could not be measured; see above.", returncode=STANDARDS_FAILED)
 
 
 def _dumps(document: dict[str, Any]) -> str:
