@@ -37,6 +37,7 @@ from careloop.demo.context import DemoContext
 from careloop.demo.sampling import pick, skewed
 from careloop.demo.survey_comments import Visit as CommentedVisit
 from careloop.demo.survey_comments import comment_for
+from careloop.demo.survey_sending import LEFT_TO_THE_WORKER
 from careloop.events.models import Visit, VisitStatus
 from careloop.surveys.answering import derived_scores
 from careloop.surveys.instrument_file import (
@@ -347,7 +348,11 @@ def generate_survey_responses(rng: random.Random, ctx: DemoContext) -> list[mode
     patients: dict[str, Patient] = {}
     last_invited: dict[str, datetime] = {}
     rows: list[models.Model] = []
+    # The last days are left to the real invitation planner and sender (survey_sending.py).
+    simulated_until = ctx.aware(ctx.as_of) - LEFT_TO_THE_WORKER
     for visit in surveyed_visits(ctx):
+        if visit.checkout_at is not None and visit.checkout_at >= simulated_until:
+            continue
         patient = patients.get(visit.patient_ref)
         if patient is None:
             language = "es" if rng.random() < SPANISH_SHARE else "en"

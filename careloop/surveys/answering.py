@@ -150,9 +150,12 @@ def derived_scores(item: ItemSpec, value: str) -> tuple[bool | None, float | Non
     return top, score
 
 
-def response_for(invitation: Invitation, language: str) -> Response:
+def response_for(invitation: Invitation, language: str, existing: Response | None = None) -> Response:
     """The invitation's response in progress, started on the first page sent (never on a GET: link
-    previews and scanners open links without a patient behind them)."""
+    previews and scanners open links without a patient behind them). `existing` is the response the
+    caller already read, so a page submit does not read it twice."""
+    if existing is not None:
+        return existing
     existing = Response.objects.filter(invitation=invitation).first()
     if existing is not None:
         return existing
@@ -172,34 +175,62 @@ def response_for(invitation: Invitation, language: str) -> Response:
         return Response.objects.get(invitation=invitation)
 
 
-def save_page(response: Response, spec: InstrumentSpec, values: Mapping[str, str | None], language: str, reached: int) -> None:
+def save_page(
+    response: Response,
+    spec: InstrumentSpec,
+    values: Mapping[str, str | None],
+    language: str,
+    reached: int,
+    known: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """Keep this page's answers, forget answers to questions that skip logic now hides (a screener
-    changed from yes to no), and remember the furthest page reached."""
+    changed from yes to no), and remember the furthest page reached; returns the answers now stored.
+
+    One upsert for the page's answers and at most one delete: the answer endpoint is the one page
+    every patient hits, so it does a handful of statements (bench/survey_load.py). `known` is the
+    response's answers as the caller read them (read here when not given)."""
+    answers = dict(answers_of(response) if known is None else known)
+    rows = []
+    for key, value in values.items():
+        item = spec.item(key)
+        if item is None:
+            continue
+        if value is None:
+            answers.pop(key, None)
+            continue
+        top, score = derived_scores(item, value)
+        answers[key] = value
+        rows.append(Answer(response=response, item_key=key, value=value, top_box=top, score_100=score))
+    hidden = [key for key in list(answers) if (item := spec.item(key)) is not None and not is_shown(item, answers, response.touchpoint)]
+    for key in hidden:
+        answers.pop(key)
+    gone = [key for key, value in values.items() if value is None] + hidden
     with transaction.atomic():
-        for key, value in values.items():
-            item = spec.item(key)
-            if item is None:
-                continue
-            if value is None:
-                Answer.objects.filter(response=response, item_key=key).delete()
-                continue
-            top, score = derived_scores(item, value)
-            Answer.objects.update_or_create(
-                response=response, item_key=key, defaults={"value": value, "top_box": top, "score_100": score}
+        if rows:
+            # Upsert on (response, item_key): two submits of one page at once both land, the last wins.
+            Answer.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["response", "item_key"], update_fields=["value", "top_box", "score_100"]
             )
-        answers = answers_of(response)
-        hidden = [item.key for item in spec.items() if item.key in answers and not is_shown(item, answers, response.touchpoint)]
-        if hidden:
-            Answer.objects.filter(response=response, item_key__in=hidden).delete()
+        if gone:
+            Answer.objects.filter(response=response, item_key__in=gone).delete()
+        _note_progress(response, language, reached)
+    return answers
+
+
+def _note_progress(response: Response, language: str, reached: int) -> None:
+    fields = []
+    if response.language != language:
         response.language = language
-        response.page = max(response.page, reached)
-        response.save(update_fields=["language", "page"])
+        fields.append("language")
+    if reached > response.page:
+        response.page = reached
+        fields.append("page")
+    if fields:
+        response.save(update_fields=fields)
 
 
 def note_reached(response: Response, step: int) -> None:
-    if step > response.page:
-        response.page = step
-        response.save(update_fields=["page"])
+    _note_progress(response, response.language, step)
 
 
 def _start_of_day(moment: datetime) -> datetime:

@@ -13,11 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from careloop.accounts.access import require_permission
 from careloop.accounts.roles import CAN_VIEW_AGGREGATES
-from careloop.surveys import answering, results
+from careloop.surveys import answering, result_views
 from careloop.surveys.instrument_file import InstrumentSpec, spec_of
 from careloop.surveys.invitations import note_opened
 from careloop.surveys.languages import available_languages, choose_language, wording
 from careloop.surveys.models import Instrument, Invitation, Response
+from careloop.surveys.rate_limits import rate_limited
 from careloop.surveys.tokens import find_invitation
 
 # --- public: answering ------------------------------------------------------------------------
@@ -89,7 +90,12 @@ def _may_open(step: int, all_steps: list[int], reached: int) -> bool:
     return step in all_steps and step <= _resume_step(all_steps, reached)
 
 
+def _busy(request: HttpRequest, retry_after: int) -> HttpResponse:
+    return _notice(request, "busy", 429)
+
+
 @require_http_methods(["GET", "POST"])
+@rate_limited(_busy)
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     invitation = find_invitation(token)
     closed = _closed(request, invitation)
@@ -104,7 +110,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     all_steps = answering.steps(spec, answers, invitation.touchpoint)
     reached = response.page if response else all_steps[0]
     if request.method == "POST":
-        return _submit(request, invitation, spec, response, language, all_steps, reached)
+        return _submit(request, invitation, spec, response, answers, language, all_steps, reached)
     note_opened(invitation)
     asked = _as_int(request.GET.get("page"))
     step = asked if asked is not None and _may_open(asked, all_steps, reached) else _resume_step(all_steps, reached)
@@ -116,6 +122,7 @@ def _submit(
     invitation: Invitation,
     spec: InstrumentSpec,
     response: Response | None,
+    answers: dict[str, str],
     language: str,
     all_steps: list[int],
     reached: int,
@@ -127,20 +134,19 @@ def _submit(
     if step == len(spec.pages):
         closing, errors = answering.read_closing(spec, request.POST, words)
         if errors:
-            return _page(request, spec, invitation, step, all_steps, language, answering.answers_of(response), errors, closing)
-        if not answering.complete(invitation, answering.response_for(invitation, language), closing, language):
+            return _page(request, spec, invitation, step, all_steps, language, answers, errors, closing)
+        if not answering.complete(invitation, answering.response_for(invitation, language, existing=response), closing, language):
             invitation.refresh_from_db()
             return _closed(request, invitation) or _notice(request, "expired", 410)
         return HttpResponseRedirect(f"{request.path}thanks/?{urlencode({'lang': language})}", status=303)
-    items = answering.shown_items(spec, step, answering.answers_of(response), invitation.touchpoint)
+    items = answering.shown_items(spec, step, answers, invitation.touchpoint)
     values, errors = answering.read_page(items, request.POST, language, words)
     if errors:
-        sent = {**answering.answers_of(response), **{k: v for k, v in values.items() if v}}
+        sent = {**answers, **{k: v for k, v in values.items() if v}}
         return _page(request, spec, invitation, step, all_steps, language, sent, errors)
-    response = answering.response_for(invitation, language)
-    answering.save_page(response, spec, values, language, reached=step)
-    new_steps = answering.steps(spec, answering.answers_of(response), invitation.touchpoint)
-    following = answering.step_after(step, new_steps)
+    response = answering.response_for(invitation, language, existing=response)
+    stored = answering.save_page(response, spec, values, language, reached=step, known=answers)
+    following = answering.step_after(step, answering.steps(spec, stored, invitation.touchpoint))
     answering.note_reached(response, following)
     return _redirect(request, following, language)
 
@@ -207,6 +213,7 @@ def _closing_context(
 
 
 @require_GET
+@rate_limited(_busy)
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
     invitation = find_invitation(token)
     if invitation is None:
@@ -237,26 +244,5 @@ def instrument_results(request: HttpRequest, instrument_key: str) -> HttpRespons
     active = instrument.active_version() if instrument else None
     if instrument is None or active is None:
         raise Http404
-    spec = spec_of(active)
-    by = request.GET.get("by", "")
-    by = by if by in results.BREAKDOWNS else ""
-    adjust = request.GET.get("adjust") == "1" and by in results.ADJUSTABLE
-    min_n = int(settings.MIN_N_DEFAULT)
-    rows = results.response_rows(instrument, spec)
-    lines = results.result_lines(spec, rows, by=by, min_n=min_n, adjust=adjust)
-    context = {
-        "instrument": instrument,
-        "version": active,
-        "title": spec.title["en"],
-        "lines": lines,
-        "by": by,
-        "by_label": results.BREAKDOWNS.get(by, ""),
-        "breakdowns": results.BREAKDOWNS,
-        "adjust": adjust,
-        "can_adjust": by in results.ADJUSTABLE and any(item.case_mix for item in spec.items()),
-        "groups": results.group_names(lines),
-        "responses": len(rows),
-        "min_n": min_n,
-        "source": spec.source,
-    }
+    context = result_views.results_context(request, instrument, active, spec_of(active))
     return render(request, "surveys/instrument_results.html", context)

@@ -1,6 +1,7 @@
 """The answer page in real headless Chromium: completed with the keyboard alone, working with JavaScript
 switched off, and free of WCAG 2.1 A/AA violations found by axe-core (shipped inside the
-axe-playwright-python wheel, so nothing is fetched at run time)."""
+axe-playwright-python wheel, so nothing is fetched at run time); a survey answered in English and in
+Spanish from invitation links, and the answers read back on the staff results and responses pages."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from careloop.surveys.models import Anonymity, Response
+from careloop.surveys.models import Anonymity, InvitationChannel, Response
+from tests.conftest import Cast
 from tests.surveys.survey_links import expire, survey_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -123,3 +125,53 @@ def test_it_passes_an_automated_wcag_21_aa_scan_on_every_kind_of_page(browser: A
     planted = Axe().run(page, options=WCAG_21_AA)
     assert [v["id"] for v in planted.response["violations"]] == ["image-alt"]
     context.close()
+
+
+def answer_nps(browser: Any, url: str, *, locale: str, rating: int, comment: str, anonymity: str, words: dict[str, str]) -> None:
+    """A patient on a phone opens the invitation link and answers the NPS survey with the mouse."""
+    context = browser.new_context(viewport=PHONE, locale=locale)
+    page = context.new_page()
+    page.goto(url)
+    assert page.locator("legend").first.inner_text().startswith(words["question"])
+    page.locator(f"label[for=item-likely-to-recommend-{rating}]").click()
+    page.get_by_role("button", name=words["next"]).click()
+    page.locator("#comment").fill(comment)
+    page.locator(f"label[for=anonymity-{anonymity}]").click()
+    page.get_by_role("button", name=words["send"]).click()
+    assert page.locator("h1").inner_text() == words["thanks"]
+    context.close()
+
+
+def test_it_is_answered_in_english_and_in_spanish_and_the_answers_reach_the_results(
+    browser: Any, live_server: Any, page_as: Any, cast: Cast, settings: Any
+) -> None:
+    # Two patients only: let the results show figures from n = 1 so the test can read them.
+    settings.MIN_N_DEFAULT = 1
+    english = survey_link("nps", patient_ref="P-en", channel=InvitationChannel.EMAIL, language="en")
+    # The Spanish patient's contact record says Spanish; the phone itself asks for English.
+    spanish = survey_link("nps", patient_ref="P-es", channel=InvitationChannel.SMS, language="es")
+    answer_nps(
+        browser, f"{live_server.url}{english.path()}", locale="en-US", rating=10, comment="Lovely nurses.", anonymity="confidential",
+        words={"question": "How likely are you to recommend this practice", "next": "Next", "send": "Send my answers", "thanks": "Thank you"},
+    )
+    answer_nps(
+        browser, f"{live_server.url}{spanish.path()}", locale="en-US", rating=6, comment="Esperé una hora.", anonymity="anonymous",
+        words={"question": "¿Qué tan probable es que recomiende este consultorio", "next": "Siguiente", "send": "Enviar mis respuestas", "thanks": "Gracias"},
+    )
+    assert sorted(Response.objects.filter(is_complete=True).values_list("language", flat=True)) == ["en", "es"]
+
+    page = page_as(cast.maria)
+    page.goto(f"{live_server.url}/surveys/nps/?by=language")
+    scores = page.locator("table.survey-results tbody tr").first.locator("td")
+    # Whole practice: 1 promoter and 1 detractor of 2 = NPS 0; English alone 100, Spanish alone -100.
+    assert [cell.inner_text().split(" ")[0] for cell in scores.all()] == ["0", "100", "-100"]
+    assert page.locator("table.survey-results thead th").all_inner_texts() == ["Item or composite", "Whole practice", "en", "es"]
+    counts = dict(zip(page.locator("#questions-heading ~ .distribution tbody th").all_inner_texts(), page.locator("#questions-heading ~ .distribution tbody td.num:nth-of-type(1)").all_inner_texts()))
+    assert counts["10"] == "1" and counts["6"] == "1" and counts["9"] == "0"
+    assert_accessible(page, "results page")
+    page.goto(f"{live_server.url}/surveys/responses/")
+    assert page.get_by_text("Lovely nurses.").is_visible() and page.get_by_text("Esperé una hora.").is_visible()
+    assert_accessible(page, "responses list")
+    page.get_by_text("Lovely nurses.").locator("xpath=..").locator("a").click()
+    assert page.locator(".identity").get_by_text("P-en").is_visible()
+    assert_accessible(page, "one response")
