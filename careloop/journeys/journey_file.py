@@ -34,6 +34,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from careloop.accounts.models import StaffMember
 from careloop.journeys import measure_definitions as measures
 from careloop.journeys.models import Channel, Direction, Journey, MeasureKind, Standard, Touchpoint
+from careloop.journeys.recovery_section import cross_check_recovery, read_recovery, recovery_document
 
 DEFAULT_JOURNEY_PATH = Path(__file__).resolve().with_name("default_journey.yaml")
 FILE_HEADER = "# careloop journey file. docs/journey-file.md describes every field.\n"
@@ -44,7 +45,7 @@ FEELINGS = ("thinks", "feels", "says", "does")
 # Never wrap: one line per value keeps hand edits and diffs simple (editors wrap long lines).
 LINE_WIDTH = 1_000_000
 
-TOP_KEYS = (("journey", "owners", "touchpoints", "standards"), ())
+TOP_KEYS = (("journey", "owners", "touchpoints", "standards"), ("recovery",))
 JOURNEY_KEYS = (("name",), ("description",))
 OWNER_KEYS = (("key", "name"), ("title", "email", "nicknames"))
 TOUCHPOINT_KEYS = (
@@ -129,6 +130,8 @@ class JourneySpec:
     owners: list[OwnerSpec] = field(default_factory=list)
     touchpoints: list[TouchpointSpec] = field(default_factory=list)
     standards: list[StandardSpec] = field(default_factory=list)
+    # The optional `recovery:` section as plain data (journeys/recovery_section.py).
+    recovery: dict[str, Any] = field(default_factory=dict)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -367,6 +370,7 @@ class YamlReader:
         spec.standards = [
             self.standard(n, f"standards[{i}]") for i, n in enumerate(self.items(top.get("standards"), "standards"))
         ]
+        spec.recovery = read_recovery(self, top.get("recovery"))
         for section in ("owners", "touchpoints"):
             if section in top and not getattr(spec, section):
                 self.problem(top[section], section, f"a journey needs at least one entry in {section}")
@@ -656,6 +660,8 @@ def _cross_check(spec: JourneySpec, reader: YamlReader) -> None:
                 f"no touchpoint has the key {standard.touchpoint!r}{did_you_mean(standard.touchpoint, touchpoint_keys)}",
             )
 
+    cross_check_recovery(reader, spec.recovery, touchpoint_keys)
+
     origins = [t.key for t in spec.touchpoints if t.origin]
     if spec.touchpoints and not origins:
         reader.problem_at(
@@ -815,6 +821,8 @@ def render_journey(spec: JourneySpec) -> str:
         "touchpoints": [_touchpoint_document(t, order) for t in spec.touchpoints],
         "standards": [_standard_document(s) for s in spec.standards],
     }
+    if spec.recovery:
+        document["recovery"] = recovery_document(spec.recovery)
     body = yaml.dump(
         document, Dumper=_CanonicalDumper, sort_keys=False, allow_unicode=True, width=LINE_WIDTH, default_flow_style=False
     )
@@ -855,6 +863,7 @@ def _create_version(spec: JourneySpec, digest: str, source_file: str) -> Journey
         source_file=source_file,
         content_hash=digest,
         owner_keys=[o.key for o in spec.owners],
+        recovery=recovery_document(spec.recovery),
     )
     staff = _upsert_owners(spec.owners)
     touchpoints = {
@@ -969,6 +978,7 @@ def journey_spec_from_db(journey: Journey) -> JourneySpec:
             )
             for s in journey.standards.select_related("touchpoint").order_by("order", "key")
         ],
+        recovery=recovery_document(journey.recovery),
     )
 
 

@@ -50,6 +50,8 @@ class Journey(models.Model):
     # The owners the file lists, in file order (some may own no touchpoint yet), so an export
     # reproduces the file.
     owner_keys = models.JSONField(default=list, blank=True)
+    # The journey file's `recovery:` section (rules that open cases, SLA clocks), canonical form.
+    recovery = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-version"]

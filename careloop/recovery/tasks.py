@@ -1,0 +1,47 @@
+"""Recovery's due work, run by `careloop worker` every few minutes: evaluate the rules (open cases),
+escalate missed SLAs, send the managers' digests. Each step is idempotent (opening.py,
+escalation.py), so a worker restarted mid-run, or two workers, neither lose nor double anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django_tasks import task
+
+from careloop.recovery.escalation import EscalationReport, escalate_overdue_cases, send_escalation_digests
+from careloop.recovery.rules import open_cases_by_rules
+
+WORK_EVERY = timedelta(minutes=5)
+
+
+def work_recovery_once(now: datetime | None = None) -> dict[str, object]:
+    moment = now or timezone.now()
+    rules = open_cases_by_rules(moment)
+    report = EscalationReport()
+    escalate_overdue_cases(moment, report)
+    send_escalation_digests(moment, report)
+    return {"rules": rules.as_dict(), **report.as_dict()}
+
+
+@task()
+def work_recovery() -> dict[str, object]:
+    """One round of recovery work, then the next in 5 minutes."""
+    now = timezone.now()
+    try:
+        return work_recovery_once(now)
+    finally:
+        # Rescheduled even when this round failed, so one bad row cannot stop escalations for good.
+        work_recovery.using(run_after=now + WORK_EVERY).enqueue()
+
+
+def ensure_recovery_work_scheduled() -> bool:
+    """Start the chain unless a run is already waiting or running (True when it started one)."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(task_path=work_recovery.module_path, status__in=["READY", "RUNNING"]).exists()
+    if waiting:
+        return False
+    work_recovery.enqueue()
+    return True
