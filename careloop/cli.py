@@ -14,6 +14,8 @@ COMMANDS = {
     "journey": "journey show | export [--output FILE] | load FILE",
     "measure": "measure [--period week|month] [--by provider|location|visit_type] [--json]",
     "import": "import {visits,calls,referrals,messages,billing,audits,fhir} PATH [--mapping FILE] [--quarantine]",
+    "feedback": "feedback train|evaluate|classify --csv FILE --text COL [...] | analyse",
+    "brief": "brief [--week YYYY-Www] [--pdf FILE] [--json] [--email]",
     "user": "user add EMAIL --role ROLE",
     "manage": "any Django management command (migrate, shell -c, check, ...)",
 }

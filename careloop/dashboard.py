@@ -18,6 +18,11 @@ from careloop.accounts.access import require_permission
 from careloop.accounts.roles import CAN_VIEW_JOURNEY
 from careloop.journeys.models import Journey
 from careloop.journeys.standard_status import LOOKS, State, touchpoint_states
+from careloop.measures.dashboard_panel import panel as measures_panel
+from careloop.surveys.dashboard_panel import panel as surveys_panel
+from careloop.feedback.dashboard_panel import panel as feedback_panel
+from careloop.recovery.dashboard_panel import panel as recovery_panel
+from careloop.governance.dashboard_panel import board_panel, brief_panel, strategy_panel
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,9 @@ def journey_panel(request: HttpRequest) -> Panel | None:
 
 
 # In the loop's order: design, measure, listen, understand, act, learn.
-PANEL_MAKERS: tuple[PanelMaker, ...] = (journey_panel,)
+PANEL_MAKERS: tuple[PanelMaker, ...] = (
+    journey_panel, measures_panel, surveys_panel, feedback_panel, recovery_panel, board_panel, strategy_panel, brief_panel
+)
 
 
 def panels_for(request: HttpRequest) -> list[Panel]:
@@ -63,7 +70,7 @@ def panels_for(request: HttpRequest) -> list[Panel]:
 
 @require_permission(CAN_VIEW_JOURNEY)
 def home(request: HttpRequest) -> HttpResponse:
-    panels = panels_for(request)
-    if not panels:
+    # Every panel speaks about the practice's journey: without one there is nothing to show yet.
+    if not Journey.objects.filter(is_active=True).exists():
         raise Http404("No journey loaded yet: run `careloop init`.")
-    return render(request, "careloop/dashboard.html", {"panels": panels})
+    return render(request, "careloop/dashboard.html", {"panels": panels_for(request)})

@@ -90,6 +90,10 @@ INSTALLED_APPS = [
     "careloop.events",
     "careloop.measures",
     "careloop.surveys",
+    "careloop.feedback",
+    "careloop.recovery",
+    "careloop.governance",
+    "careloop.reports",
     "careloop.demo",
 ]
 
@@ -227,6 +231,19 @@ TASKS = {
     }
 }
 
+# Public survey pages: requests per minute per client address and per survey link (0: off); why these
+# numbers, and why per address is the larger: careloop/surveys/rate_limits.py.
+SURVEY_RATE_PER_IP = envint("SURVEY_RATE_PER_IP", 300)
+SURVEY_RATE_PER_TOKEN = envint("SURVEY_RATE_PER_TOKEN", 60)
+# The cache counts those requests. Default: in the process's memory (one `careloop serve` process);
+# several processes need a shared one, e.g. CARELOOP_CACHE_URL=db (Django's database cache; run
+# `careloop manage createcachetable` once).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "careloop_cache"}
+    if env("CACHE_URL") == "db"
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "careloop"}
+}
+
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
@@ -245,9 +262,26 @@ SMS_FROM = env("SMS_FROM")
 SMS_INBOUND_SECRET = envsecret("SMS_INBOUND_SECRET")
 SURVEY_QUIET_HOURS = env("SURVEY_QUIET_HOURS", "20-9")
 SURVEY_MIN_DAYS_BETWEEN = envint("SURVEY_MIN_DAYS_BETWEEN", 30)
+# Imports uploaded in the web UI (events/uploads.py): the largest file accepted, in MB. 200 MB holds a
+# year of a 20-provider practice's visits as CSV several times over; larger exports go by `careloop import`.
+MAX_UPLOAD_MB = envint("MAX_UPLOAD_MB", 200)
 
 # Below this many events a share is "not enough data", never a percentage.
 MIN_N_DEFAULT = envint("MIN_N", 10)
+# Business days (docs/measures.md, "Units"): a file of the practice's closed days, one YYYY-MM-DD a
+# line (blank: the six US federal holidays of measures/business_time.py), and its opening hours
+# ("08:00-17:00"; blank: whole days, the hour of receipt does not matter). Checked when used.
+HOLIDAYS_FILE = env("HOLIDAYS")
+OPENING_HOURS = env("OPENING_HOURS")
+# A goal missed this many periods in a row (weeks or months, each judged on its own) raises a signal
+# (docs/measures.md, "Signals"). 3 is careloop's own default, not a published rule: one missed period
+# is often noise (docs/spc.md), three in a row are worth a look even when SPC sees no special cause.
+SIGNAL_MISSED_PERIODS = envint("SIGNAL_MISSED_PERIODS", 3)
+# Governance board (docs/governance.md): months in a row off goal before a standard is listed there.
+GOVERNANCE_OFF_GOAL_MONTHS = envint("GOVERNANCE_OFF_GOAL_MONTHS", 2)
+# The weekly brief (docs/brief.md) is emailed to staff on this weekday morning, in the practice's time
+# zone: 0 Monday … 6 Sunday, or the day's English name.
+BRIEF_WEEKDAY = env("BRIEF_WEEKDAY", "monday")
 
 LOGGING = {
     "version": 1,

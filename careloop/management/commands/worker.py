@@ -16,11 +16,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, batch: bool, interval: float, **options: Any) -> None:
         from careloop.measures.tasks import ensure_nightly_recompute_scheduled
         from careloop.surveys.tasks import ensure_invitation_work_scheduled
+        from careloop.recovery.tasks import ensure_recovery_work_scheduled
+        from careloop.governance.tasks import ensure_digest_scheduled
+        from careloop.reports.tasks import ensure_brief_scheduled
 
         # The nightly recompute and the survey invitations reschedule themselves; starting a
         # worker makes sure both chains exist.
         ensure_nightly_recompute_scheduled()
         ensure_invitation_work_scheduled()
+        ensure_recovery_work_scheduled()
+        ensure_digest_scheduled()
+        ensure_brief_scheduled()
         worker_args = ["--interval", str(interval), "--queue-name", "*", "--no-startup-delay"]
         if batch:
             worker_args.append("--batch")
