@@ -13,6 +13,7 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+import pypdfium2 as pdfium
 from pypdf import PdfReader
 
 from careloop.accounts.models import StaffMember
@@ -94,6 +95,20 @@ def test_it_renders_one_black_and_white_page_of_pdf(week_of_data: dict[str, Any]
                      "recovered this week: 1", "The wait was far too long today.", "Second receptionist on Mondays"):
         assert expected in text, expected
     assert "Jane" not in text
+
+
+def test_it_draws_the_pdf_page_in_black_and_white_with_ink_on_it(week_of_data: dict[str, Any]) -> None:
+    # Rendered to pixels as a printer would (pdfium, Chrome's PDF engine): no colour carries meaning on
+    # a black-and-white huddle printout, so every pixel must be grey; and the page is not blank.
+    document = pdfium.PdfDocument(brief_pdf(build_brief(WEEK)))
+    assert len(document) == 1
+    image = document[0].render(scale=1).to_pil().convert("RGB")
+    pixels = list(image.get_flattened_data())
+    coloured = [p for p in pixels if max(p) - min(p) > 24]
+    assert coloured == []
+    ink = sum(1 for p in pixels if max(p) < 160) / len(pixels)
+    assert 0.005 < ink < 0.5, ink
+    document.close()
 
 
 def test_it_shows_the_page_for_a_chosen_week_and_refuses_a_bad_one(week_of_data: dict[str, Any], cast: Cast) -> None:
