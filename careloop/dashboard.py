@@ -16,8 +16,10 @@ from django.shortcuts import render
 
 from careloop.accounts.access import require_permission
 from careloop.accounts.roles import CAN_VIEW_JOURNEY
+from careloop.journeys.map_drawing import draw_journey_map
 from careloop.journeys.models import Journey
 from careloop.journeys.standard_status import LOOKS, State, touchpoint_states
+from careloop.measures.dashboard_panel import my_standards_panel
 from careloop.measures.dashboard_panel import panel as measures_panel
 from careloop.surveys.dashboard_panel import panel as surveys_panel
 from careloop.feedback.dashboard_panel import panel as feedback_panel
@@ -35,6 +37,8 @@ class Panel:
     # The link under the panel, to the page with the whole story.
     more_url: str = ""
     more_label: str = ""
+    # A wide panel spans the whole row (the journey map).
+    wide: bool = False
 
 
 PanelMaker = Callable[[HttpRequest], "Panel | None"]
@@ -52,15 +56,17 @@ def journey_panel(request: HttpRequest) -> Panel | None:
     return Panel(
         title=journey.name,
         template="careloop/panels/journey.html",
-        context={"journey": journey, "state_counts": [c for c in counts if c["count"]]},
+        context={"journey": journey, "state_counts": [c for c in counts if c["count"]], "drawing": draw_journey_map(journey)},
         more_url="/journey/",
         more_label="Open the journey map",
+        wide=True,
     )
 
 
 # In the loop's order: design, measure, listen, understand, act, learn.
 PANEL_MAKERS: tuple[PanelMaker, ...] = (
-    journey_panel, measures_panel, surveys_panel, feedback_panel, recovery_panel, board_panel, strategy_panel, brief_panel
+    journey_panel, my_standards_panel, measures_panel, surveys_panel, feedback_panel, recovery_panel, board_panel, strategy_panel,
+    brief_panel,
 )
 
 

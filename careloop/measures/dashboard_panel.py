@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from django.http import HttpRequest
 from django.urls import reverse
 
+from careloop.accounts.models import StaffMember
 from careloop.accounts.roles import CAN_VIEW_AGGREGATES
 from careloop.journeys.models import Journey
 from careloop.measures.models import Measurement
 from careloop.measures.periods import PeriodKind
+from careloop.measures.scorecard import build_scorecard, owned_standards
 from careloop.measures.signals import open_signals
 from careloop.measures.status import latest_complete_month
 
@@ -55,4 +57,24 @@ def panel(request: HttpRequest) -> Panel | None:
         },
         more_url=reverse("measures:signals"),
         more_label="All open signals",
+    )
+
+
+def my_standards_panel(request: HttpRequest) -> Panel | None:
+    """An owner's own standards on their home page (their scorecard in brief); nothing for people who
+    own no touchpoint. Their cases are the recovery panel's."""
+    from careloop.dashboard import Panel
+
+    if not request.user.can(CAN_VIEW_AGGREGATES):  # type: ignore[union-attr]
+        return None
+    owner = StaffMember.objects.filter(user=request.user).first()  # type: ignore[misc]
+    if owner is None or not owned_standards(owner):
+        return None
+    card = build_scorecard(request, owner)
+    return Panel(
+        title="My standards",
+        template="measures/panels/my_standards.html",
+        context={"rows": card.rows},
+        more_url=reverse("measures:mine"),
+        more_label="Open my scorecard",
     )
