@@ -31,15 +31,41 @@ from careloop.journeys.models import Journey
 PASSWORD = "correct-horse-battery-staple"
 
 
+def on_postgresql() -> bool:
+    return os.environ.get("CARELOOP_TEST_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    # Said at the top because pytest-xdist's workers deselect on their own and the summary line
+    # does not count what they left out.
+    if not on_postgresql():
+        return "database: SQLite in memory (postgres_only tests are skipped, with the reason)"
+    if os.environ.get("CARELOOP_TEST_EVERYTHING") == "1":
+        return "database: PostgreSQL, every test"
+    return "database: PostgreSQL; tests marked browser or backend_neutral are deselected (CARELOOP_TEST_EVERYTHING=1 keeps them)"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked postgres_only run where the suite runs on PostgreSQL (CI's second pass, with
-    CARELOOP_TEST_DATABASE_URL set); on SQLite they are reported as skipped, with the reason."""
-    if os.environ.get("CARELOOP_TEST_DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+    CARELOOP_TEST_DATABASE_URL set); on SQLite they are reported as skipped, with the reason.
+
+    On PostgreSQL, tests whose outcome cannot depend on the database backend (marked `browser` or
+    `backend_neutral`: what Chromium draws, the command line's own behaviour, the type check, processes
+    that make their own SQLite workspace) are deselected, and the summary counts them: they ran in the
+    SQLite pass of the same CI run, and running them twice is most of the time CI would spend.
+    CARELOOP_TEST_EVERYTHING=1 keeps them."""
+    if not on_postgresql():
+        skip = pytest.mark.skip(reason="needs PostgreSQL: runs in CI's PostgreSQL pass (CARELOOP_TEST_DATABASE_URL)")
+        for item in items:
+            if item.get_closest_marker("postgres_only") is not None:
+                item.add_marker(skip)
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: runs in CI's PostgreSQL pass (CARELOOP_TEST_DATABASE_URL)")
-    for item in items:
-        if item.get_closest_marker("postgres_only") is not None:
-            item.add_marker(skip)
+    if os.environ.get("CARELOOP_TEST_EVERYTHING") == "1":
+        return
+    neutral = [item for item in items if item.get_closest_marker("browser") or item.get_closest_marker("backend_neutral")]
+    if neutral:
+        config.hook.pytest_deselected(items=neutral)
+        items[:] = [item for item in items if not (item.get_closest_marker("browser") or item.get_closest_marker("backend_neutral"))]
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,7 @@ def test_it_rejects_an_unknown_command_with_exit_2(capsys: pytest.CaptureFixture
     assert "unknown command 'frobnicate'" in capsys.readouterr().err
 
 
+@pytest.mark.backend_neutral  # a child process with its own SQLite workspace
 def test_it_runs_a_django_command_through_manage(tmp_path: object) -> None:
     # A real subprocess: the console entry point must configure Django by itself.
     result = subprocess.run(
@@ -34,6 +35,7 @@ def test_it_runs_a_django_command_through_manage(tmp_path: object) -> None:
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.backend_neutral  # a child process with its own SQLite workspace
 def test_it_keeps_workspace_files_private(tmp_path: object) -> None:
     home = Path(str(tmp_path)) / "workspace"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARELOOP_")}

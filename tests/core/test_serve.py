@@ -19,9 +19,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
+# One server for the module: starting it (migrations and collectstatic into a fresh workspace) is
+# most of these tests' time, and neither test changes what the other reads.
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`careloop serve` as an operator runs it: a real process, a fresh workspace, hashed static files."""
+    tmp_path = tmp_path_factory.mktemp("served")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARELOOP_")}
     env["CARELOOP_HOME"] = str(tmp_path / "workspace")
@@ -49,6 +52,7 @@ def served(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=20)
 
 
+@pytest.mark.backend_neutral  # a child process with its own SQLite workspace
 def test_it_serves_the_login_page_with_security_headers_and_static_files(served: str) -> None:
     with urllib.request.urlopen(f"{served}/login/", timeout=5) as response:
         body = response.read().decode()
@@ -64,6 +68,7 @@ def test_it_serves_the_login_page_with_security_headers_and_static_files(served:
         assert b"--accent" in css.read()
 
 
+@pytest.mark.backend_neutral  # a child process with its own SQLite workspace
 def test_it_sends_anonymous_visitors_to_the_login_page(served: str) -> None:
     with urllib.request.urlopen(f"{served}/journey/", timeout=5) as response:
         assert response.url.startswith(f"{served}/login/?next=/journey/")

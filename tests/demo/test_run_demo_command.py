@@ -59,6 +59,7 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.backend_neutral  # the command line and its files, not the database
 def test_it_builds_prints_the_sign_in_and_exits_with_no_serve(db: Any, home: Path) -> None:
     output = run_demo()
     assert len(printed_password(output)) >= 12
@@ -71,6 +72,7 @@ def test_it_builds_prints_the_sign_in_and_exits_with_no_serve(db: Any, home: Pat
     assert audit_keys and set(Audit.objects.values_list("standard", flat=True)) == audit_keys
 
 
+@pytest.mark.backend_neutral  # the command line and its files, not the database
 def test_it_signs_in_with_the_printed_password(db: Any, home: Path) -> None:
     password = printed_password(run_demo())
     client = Client()
@@ -103,6 +105,7 @@ def test_it_names_the_journeys_owners_and_keeps_their_titles(db: Any, home: Path
     assert StaffMember.objects.filter(is_provider=False).count() == 16
 
 
+@pytest.mark.backend_neutral  # the command line and its files, not the database
 def test_it_writes_the_login_file_for_its_owner_only(db: Any, home: Path) -> None:
     password = printed_password(run_demo())
     path = home / LOGIN_FILE_NAME
@@ -125,6 +128,7 @@ def test_it_replaces_the_previous_demo_when_run_again(db: Any, home: Path) -> No
     assert manager.check_password(second_password) and not manager.check_password(first_password)
 
 
+@pytest.mark.backend_neutral  # the command line and its files, not the database
 def test_it_builds_other_rows_from_another_seed(db: Any, home: Path) -> None:
     # The same seed gives the same rows: test_it_replaces_the_previous_demo_when_run_again.
     run_demo("--seed", "42")
@@ -133,6 +137,7 @@ def test_it_builds_other_rows_from_another_seed(db: Any, home: Path) -> None:
     assert fingerprint() != seed_42
 
 
+@pytest.mark.backend_neutral  # the command line and its files, not the database
 def test_it_serves_on_the_host_and_port_given_unless_told_not_to(
     db: Any, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -159,6 +164,7 @@ def test_it_refuses_a_workspace_holding_events_it_did_not_make(db: Any, home: Pa
     assert not User.objects.filter(email__endswith="@demo.careloop.test").exists()
 
 
+@pytest.mark.backend_neutral  # the command line and its files, not the database
 def test_it_rejects_months_out_of_range_and_a_malformed_date(db: Any, home: Path) -> None:
     with pytest.raises(CommandError, match="--months must be between 1 and 36"):
         call_command("demo", "--no-serve", "--months", "0")
