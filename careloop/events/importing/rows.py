@@ -52,6 +52,7 @@ class Step:
     get: Callable[[list[str]], str]
     convert: Callable[[str], Any]
     read_column: ColumnReader | None = None  # the fast way (None: value by value with convert)
+    indexes: tuple[int, ...] = ()  # the file's column(s) it reads, joined with a space (columnar.py)
 
 
 @dataclass
@@ -172,7 +173,7 @@ class RowReader:
             get = itemgetter(indexes[0]) if len(indexes) == 1 else _joined(indexes)
             self.steps.append(Step(
                 position, spec_field.name, " + ".join(source.columns), get, convert,
-                self._column_reader(spec_field, mapping, convert),
+                self._column_reader(spec_field, mapping, convert), indexes,
             ))
         self.ignored_columns = [n for i, n in enumerate(self.header) if i not in used and n and n != PROBLEM_COLUMN]
         return problems

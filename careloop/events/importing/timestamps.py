@@ -108,7 +108,7 @@ class TimestampReader:
         cached (not the expected shape, or near a daylight-saving change): the caller then goes the slow way."""
         if local[4] != "-" or local[7] != "-" or local[13] != ":":
             return None
-        offset = self._offset(offset_text)
+        offset = self.stated_offset(offset_text)
         try:
             wall = datetime.fromisoformat(local)
         except ValueError:
@@ -130,7 +130,7 @@ class TimestampReader:
         minute = self.minutes[local + offset_text] = (wall - offset).isoformat(" ")[:16]
         return minute
 
-    def _offset(self, text: str) -> timedelta | None:
+    def stated_offset(self, text: str) -> timedelta | None:
         """The offset an ISO 8601 suffix states ("Z", "+01:00", "-05:00"); None for none or another shape."""
         if text == "Z":
             return ZERO
