@@ -8,13 +8,17 @@ audits, 5 % slot snapshots), writes it to a DuckDB file and to Parquet, then run
 process (so each has its own peak memory), over every default standard the engine measures from
 events (the survey standards read survey answers from the app's database, not events):
 
-- engine: careloop.measures.engine.count_events on the DuckDB file (CARELOOP_ANALYTICS_URL=duckdb://…);
+- engine: careloop.measures.engine.count_events(grain="period") on the DuckDB file, as recompute.py
+  calls it (CARELOOP_ANALYTICS_URL=duckdb://…);
 - sql: the same standards written by hand in DuckDB SQL (timezone(), a calendar table for business
-  days, FILTER), on the same file;
-- pandas: the same standards in pandas and numpy (busday_count), reading the Parquet files.
+  days, FILTER, GROUPING SETS), on the same file;
+- pandas: the same standards in pandas and numpy (busday_count, one groupby per period kind and
+  breakdown), reading the Parquet files.
 
-All three produce, per standard, n and met for each local day and breakdown value; the run checks that
-the three agree row for row, then prints medians, ratios (engine/sql, pandas/engine) and peak memory.
+All three produce what careloop stores: per standard, n and met of every week and month for the whole
+practice and for each breakdown (provider, location, visit type; queue, agent) on its own. The run
+checks that the three agree row for row, then prints medians, ratios (engine/sql, pandas/engine) and
+peak memory.
 
     .venv/bin/python bench/measures.py [--events 50000000] [--practices 500] [--repeat 3] [--keep DIR]
 
@@ -24,9 +28,11 @@ The figures come last, as one JSON object on one line.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -184,7 +190,9 @@ def default_standards() -> list[dict[str, Any]]:
     import yaml
 
     document = yaml.safe_load((ROOT / "careloop/journeys/default_journey.yaml").read_text(encoding="utf-8"))
-    return [s for s in document["standards"] if s["measure"]["kind"] != "survey"]
+    # Survey standards read survey answers and recovery standards read cases, both from the app's
+    # database: neither is an event table a warehouse holds.
+    return [s for s in document["standards"] if s["measure"]["kind"] in ("duration", "rate", "audit", "access")]
 
 
 def table_of(standard: dict[str, Any]) -> str:
@@ -216,8 +224,31 @@ def _where(measure: dict[str, Any]) -> str:
 
 
 def hand_sql(standard: dict[str, Any]) -> str:
-    """The standard as an analyst would write it in DuckDB: one query, n and met per local day and
-    breakdown value."""
+    """The standard as an analyst would write it in DuckDB: its events judged one by one (local day,
+    breakdown values, met), then every week and month for the whole practice and each breakdown in one
+    GROUP BY GROUPING SETS."""
+    table = table_of(standard)
+    dims = DIMENSIONS.get(table, [])
+    sets = ", ".join(f"({period}{', ' + d if d else ''})" for period in ("week", "month") for d in ["", *dims])
+    which = " ".join(f"WHEN {d} IS NOT NULL THEN '{d}'" for d in dims)
+    breakdown = f"CASE {which} ELSE '' END" if dims else "''"
+    value = f"coalesce({', '.join(dims)}, '')" if dims else "''"
+    dim_columns = "".join(f", {d}" for d in dims)
+    calendar, events = judged_events_sql(standard)
+    return f"""
+        WITH {calendar}events AS ({events}),
+        counted AS (
+            SELECT week, month{dim_columns}, count(*) AS n, count(*) FILTER (WHERE met) AS met
+            FROM (SELECT date_trunc('week', d) AS week, date_trunc('month', d) AS month{dim_columns}, met FROM events)
+            GROUP BY GROUPING SETS ({sets}))
+        SELECT CASE WHEN week IS NOT NULL THEN 'week' ELSE 'month' END AS period_kind,
+               date_diff('day', DATE '1970-01-01', CAST(coalesce(week, month) AS DATE)) AS period_start,
+               {breakdown} AS breakdown, {value} AS breakdown_value, n, met
+        FROM counted"""
+
+
+def judged_events_sql(standard: dict[str, Any]) -> tuple[str, str]:
+    """(calendar CTE or '', the query of the standard's events: d (local date), breakdowns, met)."""
     measure, threshold = standard["measure"], standard.get("threshold")
     table = table_of(standard)
     as_of = f"TIMESTAMPTZ '{AS_OF.isoformat()}'"
@@ -235,10 +266,9 @@ def hand_sql(standard: dict[str, Any]) -> str:
             else:
                 met = f"{field} IS NOT NULL" if condition.get("is_set") else f"{field} IS NULL"
             where = _where(measure)
-        return f"""
-            SELECT date_diff('day', DATE '1970-01-01', {_local_date(at)}) AS day{_dims(table)},
-                   count(*) AS n, count(*) FILTER (WHERE {met}) AS met
-            FROM {table} WHERE {at} <= {as_of}{where} GROUP BY ALL"""
+        return "", f"""
+            SELECT {_local_date(at)} AS d{_dims(table)}, {met} AS met
+            FROM {table} WHERE {at} <= {as_of}{where}"""
     if kind == "access":
         start, end = "taken_at", f"next_available_{measure['rank']}"
         filters, pending = f" AND visit_type = '{measure['visit_type']}'", "FALSE"
@@ -251,38 +281,26 @@ def hand_sql(standard: dict[str, Any]) -> str:
         limit = threshold * SECONDS[unit]
         within = f"epoch({end}) - epoch({start}) <= {limit}"
         still_open = f"epoch({as_of}) - epoch({start}) <= {limit}"
-        body = f"""
-            SELECT date_diff('day', DATE '1970-01-01', {_local_date(start)}) AS day{_dims(table)},
-                   count(*) AS n, count(*) FILTER (WHERE {end} IS NOT NULL AND {within}) AS met
-            FROM {table}
-            WHERE {start} IS NOT NULL AND {start} <= {as_of}{filters}
-              AND NOT ({end} IS NULL AND {pending or still_open})
-            GROUP BY ALL"""
-        return body
-    if unit == "days":
+    elif unit == "days":
         within = f"date_diff('day', {_local_date(start)}, {_local_date(end)}) <= {threshold}"
         still_open = f"date_diff('day', {_local_date(start)}, {today}) <= {threshold}"
-        return f"""
-            SELECT date_diff('day', DATE '1970-01-01', {_local_date(start)}) AS day{_dims(table)},
-                   count(*) AS n, count(*) FILTER (WHERE {end} IS NOT NULL AND {within}) AS met
+    else:
+        # business days: whole business days after the day of receipt, from a calendar table
+        holidays = ", ".join(f"DATE '{d}'" for d in HOLIDAYS)
+        dims = "".join(f", {d}" for d in DIMENSIONS.get(table, []))
+        events = f"""
+            SELECT start_day AS d{_dims(table)}, end_day IS NOT NULL AND ends.idx - starts.idx <= {threshold} AS met
+            FROM (SELECT {_local_date(start)} AS start_day, {_local_date(end)} AS end_day{dims}
+                  FROM {table} WHERE {start} IS NOT NULL AND {start} <= {as_of}{filters}) e
+                 JOIN calendar starts ON starts.d = e.start_day
+                 LEFT JOIN calendar ends ON ends.d = e.end_day
+            WHERE NOT (end_day IS NULL AND (SELECT idx FROM calendar WHERE d = {today}) - starts.idx <= {threshold})"""
+        return CALENDAR.format(holidays=holidays) + ",\n        ", events
+    return "", f"""
+            SELECT {_local_date(start)} AS d{_dims(table)}, {end} IS NOT NULL AND {within} AS met
             FROM {table}
             WHERE {start} IS NOT NULL AND {start} <= {as_of}{filters}
-              AND NOT ({end} IS NULL AND {pending or still_open})
-            GROUP BY ALL"""
-    # business days: whole business days after the day of receipt, from a calendar table
-    holidays = ", ".join(f"DATE '{d}'" for d in HOLIDAYS)
-    dims = "".join(f", {d}" for d in DIMENSIONS.get(table, []))
-    return f"""
-        WITH {CALENDAR.format(holidays=holidays)},
-        events AS (
-            SELECT {_local_date(start)} AS start_day, {_local_date(end)} AS end_day{dims}
-            FROM {table} WHERE {start} IS NOT NULL AND {start} <= {as_of}{filters})
-        SELECT date_diff('day', DATE '1970-01-01', start_day) AS day{_dims(table)},
-               count(*) AS n, count(*) FILTER (WHERE ends.idx - starts.idx <= {threshold}) AS met
-        FROM events JOIN calendar starts ON starts.d = events.start_day
-             LEFT JOIN calendar ends ON ends.d = events.end_day
-        WHERE NOT (end_day IS NULL AND (SELECT idx FROM calendar WHERE d = {today}) - starts.idx <= {threshold})
-        GROUP BY ALL"""
+              AND NOT ({end} IS NULL AND {pending or still_open})"""
 
 
 # --- pandas ------------------------------------------------------------------------------------
@@ -343,13 +361,38 @@ def pandas_counts(standard: dict[str, Any], frames: dict[str, Any]) -> Any:
             pending = end.isna() & (waited <= threshold) if kind != "access" else pd.Series(False, index=frame.index)
         if kind != "access":
             keep &= ~pending
-    selected = pd.DataFrame({"day": local_days(start[keep]), "met": met[keep].astype("int64")})
+    day = local_days(start[keep])
+    selected = pd.DataFrame(
+        {
+            # Weeks start on Monday (day 4 since 1970-01-01 was one); months from numpy's calendar.
+            "week": day - (day - 4) % 7,
+            "month": day.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype("int64"),
+            "met": met[keep].to_numpy(dtype="int64"),
+        }
+    )
     dims = DIMENSIONS.get(table, [])
     for name in dims:
         values = frame.loc[keep, name]
-        selected[name] = values.where(values.notna() & (values != ""), "unknown").to_numpy()
-    grouped = selected.groupby(["day", *dims], sort=False).agg(n=("met", "size"), met=("met", "sum")).reset_index()
-    return grouped
+        # .array keeps pandas' Arrow-backed strings as they are (no round trip through objects).
+        selected[name] = values.where(values.notna() & (values != ""), "unknown").array
+    parts = []
+    for period in ("week", "month"):
+        for breakdown in ["", *dims]:
+            keys = [period, breakdown] if breakdown else [period]
+            grouped = selected.groupby(keys, sort=False).agg(n=("met", "size"), met=("met", "sum")).reset_index()
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "period_kind": period,
+                        "period_start": grouped[period].to_numpy(),
+                        "breakdown": breakdown,
+                        "breakdown_value": grouped[breakdown].array if breakdown else "",
+                        "n": grouped["n"].to_numpy(),
+                        "met": grouped["met"].to_numpy(),
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True)
 
 
 def local_days(series: Any) -> Any:
@@ -366,7 +409,10 @@ def local_days(series: Any) -> Any:
 
 def run_engine(folder: Path, out: Path) -> dict[str, Any]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careloop.settings")
-    os.environ["CARELOOP_HOME"] = tempfile.mkdtemp(prefix="careloop-bench-measures-")
+    home = tempfile.mkdtemp(prefix="careloop-bench-home-")
+    # An empty workspace only for Django's settings; removed when this child exits.
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    os.environ["CARELOOP_HOME"] = home
     os.environ["CARELOOP_TIME_ZONE"] = ZONE
     import django
 
@@ -382,16 +428,16 @@ def run_engine(folder: Path, out: Path) -> dict[str, Any]:
         )
         for s in default_standards()
     ]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     results = {}
     with analytics(f"duckdb://{folder / 'events.duckdb'}") as source:
         source.backend.raw_sql("SET threads = 2")
         source.backend.raw_sql("SET enable_progress_bar = false")
         for standard in standards:
-            results[standard.key] = count_events(standard, source, as_of=AS_OF).table
-    seconds = time.perf_counter() - started
+            results[standard.key] = count_events(standard, source, as_of=AS_OF, grain="period").periods
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     _write(out, {key: table for key, table in results.items() if table is not None})
-    return {"seconds": seconds}
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds}
 
 
 def run_sql(folder: Path, out: Path) -> dict[str, Any]:
@@ -401,11 +447,11 @@ def run_sql(folder: Path, out: Path) -> dict[str, Any]:
     con.execute("SET threads = 2")
     con.execute("SET enable_progress_bar = false")
     standards = default_standards()
-    started = time.perf_counter()
-    results = {s["key"]: con.execute(hand_sql(s)).fetch_arrow_table() for s in standards}
-    seconds = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    results = {s["key"]: con.execute(hand_sql(s)).to_arrow_table() for s in standards}
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     _write(out, results)
-    return {"seconds": seconds}
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds}
 
 
 def run_pandas(folder: Path, out: Path) -> dict[str, Any]:
@@ -413,7 +459,7 @@ def run_pandas(folder: Path, out: Path) -> dict[str, Any]:
     import pyarrow as pa
 
     standards = default_standards()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     results = {}
     load_seconds = 0.0
     for table in SHARES:
@@ -426,9 +472,9 @@ def run_pandas(folder: Path, out: Path) -> dict[str, Any]:
         for standard in mine:
             results[standard["key"]] = pa.Table.from_pandas(pandas_counts(standard, frames), preserve_index=False)
         del frames
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     _write(out, results)
-    return {"seconds": seconds, "load_seconds": load_seconds}
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "load_seconds": load_seconds}
 
 
 def _write(out: Path, results: dict[str, Any]) -> None:
@@ -472,10 +518,10 @@ def agree(outs: dict[str, Path]) -> dict[str, Any]:
         key = file.stem
         columns = [c for c in con.execute(f"DESCRIBE SELECT * FROM '{file}'").fetchall()]
         names = [c[0] for c in columns]
-        select = ", ".join(f"CAST({n} AS BIGINT) AS {n}" if n in ("day", "n", "met") else n for n in names)
+        select = ", ".join(f"CAST({n} AS BIGINT) AS {n}" if n in ("period_start", "n", "met") else f"CAST({n} AS VARCHAR) AS {n}" for n in names)
         engine = f"SELECT {select} FROM '{file}'"
         rows += con.execute(f"SELECT count(*) FROM '{file}'").fetchone()[0]
-        events[key] = int(con.execute(f"SELECT sum(n) FROM '{file}'").fetchone()[0] or 0)
+        events[key] = int(con.execute(f"SELECT sum(n) FROM '{file}' WHERE period_kind = 'week' AND breakdown = ''").fetchone()[0] or 0)
         for other in ("sql", "pandas"):
             theirs = outs[other] / f"{key}.parquet"
             if not theirs.exists():
@@ -518,21 +564,29 @@ def main() -> None:
         marker.write_text(json.dumps(counts))
     figures: dict[str, Any] = {"events": sum(counts.values()), "practices": args.practices, "tables": counts}
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in RUNNERS}
+    started_load = os.getloadavg()[0]
     outs = {name: folder / f"out-{name}" for name in RUNNERS}
     for attempt in range(args.repeat):
         # Interleaved, so a busy moment of the machine touches all three alike.
         for name in RUNNERS:
             figures_of_run = run_child(name, folder, outs[name])
             runs[name].append(figures_of_run)
-            print(f"  run {attempt + 1} {name}: {figures_of_run['seconds']:.2f} s, "
+            print(f"  run {attempt + 1} {name}: {figures_of_run['seconds']:.2f} s ({figures_of_run['cpu_seconds']:.2f} s CPU), "
                   f"peak {figures_of_run['peak_rss_mb']:.0f} MB", file=sys.stderr)
     for name, measured in runs.items():
         figures[f"{name}_seconds"] = round(statistics.median(r["seconds"] for r in measured), 3)
+        # CPU seconds (all threads): less swayed than wall time by other work on a shared machine.
+        figures[f"{name}_cpu_seconds"] = round(statistics.median(r["cpu_seconds"] for r in measured), 3)
         figures[f"{name}_peak_mb"] = round(max(r["peak_rss_mb"] for r in measured))
     figures["pandas_load_seconds"] = round(statistics.median(r["load_seconds"] for r in runs["pandas"]), 3)
     figures["engine_over_sql"] = round(figures["engine_seconds"] / figures["sql_seconds"], 3)
     figures["pandas_over_engine"] = round(figures["pandas_seconds"] / figures["engine_seconds"], 2)
+    figures["pandas_over_engine_cpu"] = round(figures["pandas_cpu_seconds"] / figures["engine_cpu_seconds"], 2)
+    figures["load_average_1min"] = [round(started_load, 2), round(os.getloadavg()[0], 2)]
     check = agree(outs)
+    if args.keep is None:
+        # Generated for this run only (a 50-million-event year is several GB).
+        shutil.rmtree(folder, ignore_errors=True)
     figures["agree"] = check["agree"]
     figures["result_rows"] = check["result_rows"]
     figures["standards"] = len(check["events_counted"])

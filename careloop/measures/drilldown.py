@@ -1,13 +1,14 @@
 """The events behind a measurement that did not meet the standard: what a manager opens after a
 bad week, to see which calls, visits or messages failed, and when.
 
-The engine (engine.py) counts in the database and never returns rows, so the rows are read here
-with plain ORM queries on the event models, and judged by the same rules the engine's expression
-uses (docs/measures.md, "Which events count"): a duration is met when its end came within the
-threshold; an event with no end whose threshold has not yet passed is pending (neither met nor
-failed); `missing_end: exclude` leaves events with no end out; a rate's "failure" is the condition
-when lower is better (an abandoned call) and its absence when higher is better; an audit fails when
-not passed; an access snapshot fails when the slot at that rank is beyond the threshold or missing.
+The events are chosen by the standards engine itself (engine.failing_events): the standard is
+compiled as for counting, over the same clock (time zone, holidays, opening hours), filtered to the
+period and to the events that count against it, and only their ids and a few columns are fetched. So
+the list is exactly what the measurement counted: for a standard where higher is better, the n − met
+events not met (a call answered too late, a message not answered within its business days, an audit
+not passed, a snapshot whose slot was too far off); where lower is better, the events with the rate's
+condition (the no-shows, the abandoned calls). Pending events (no end yet, threshold not yet passed)
+are neither, as in the engine (docs/measures.md, "Which events count").
 
 Identity: rows carry `patient_ref` only for people with `can_view_patient_events`, and every such
 read is written to the audit log (one entry per patient shown) in the same transaction as the read.
@@ -16,21 +17,20 @@ read is written to the audit log (one entry per patient shown) in the same trans
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from careloop.accounts import audit
 from careloop.accounts.models import User
 from careloop.accounts.roles import CAN_VIEW_PATIENT_EVENTS
-from careloop.events.models import Audit, SlotSnapshot
 from careloop.journeys.models import Direction, MeasureKind, Standard
-from careloop.measures.business_time import business_days_between, practice_zone
-from careloop.measures.engine import CANONICAL_TABLES, EVENT_TIME, SECONDS_PER_UNIT
-from careloop.measures.periods import Period, local_midnight, period_containing
+from careloop.measures.business_time import practice_zone
+from careloop.measures.engine import EVENT_TIME, FailingEvents, MeasureError, analytics, failing_events
+from careloop.measures.periods import Period, date_to_day, period_containing
 
 # At most this many failed events are listed (and audited); the count says how many there were.
 MAX_ROWS = 200
@@ -44,17 +44,19 @@ ID_FIELD = {
     "billing_inquiries": "inquiry_id",
     "audits": "audit_id",
 }
+# Columns that say where an event happened, those of them its table has.
+PLACE_FIELDS = ("provider", "location", "queue", "channel", "specialty", "category")
 
 
 class DrilldownUnavailable(ValueError):
-    """This standard's failures are not events one can list (survey answers)."""
+    """This standard's failures are not events one can list (survey answers), or cannot be read."""
 
 
 @dataclass(frozen=True)
 class FailedEvent:
     event_id: str
     at: datetime
-    # What failed, in words: "answered after 74 s", "no answer", "abandoned".
+    # What failed, in words: "took 74 s", "no end recorded", "abandoned".
     what: str
     # Provider / location / queue where the table has one.
     where: str
@@ -75,19 +77,12 @@ class Failures:
         return self.total > len(self.events)
 
 
-def _bounds(period: Period) -> tuple[datetime, datetime]:
-    zone = practice_zone()
-    return local_midnight(period.start, zone), local_midnight(period.end, zone)
-
-
-def _local_date(moment: datetime) -> date:
-    return moment.astimezone(practice_zone()).date()
-
-
-def _where(rows: models.QuerySet[Any], standard: Standard) -> models.QuerySet[Any]:
-    for name, values in sorted((standard.definition.get("where") or {}).items()):
-        rows = rows.filter(**{f"{name}__in": list(values)})
-    return rows
+def table_of(standard: Standard) -> str:
+    if standard.kind == MeasureKind.AUDIT:
+        return "audits"
+    if standard.kind == MeasureKind.ACCESS:
+        return "slot_snapshots"
+    return str(standard.definition.get("table", ""))
 
 
 def _elapsed_words(seconds: float) -> str:
@@ -100,147 +95,109 @@ def _elapsed_words(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def duration_verdict(standard: Standard, start: datetime, end: datetime | None, as_of: datetime) -> tuple[str, str]:
-    """('met' | 'pending' | 'failed', words) for one event, as engine._met_within judges it."""
-    unit = str(standard.definition.get("unit", ""))
-    threshold = float(standard.threshold or 0)
-    if unit in SECONDS_PER_UNIT:
-        limit = threshold * SECONDS_PER_UNIT[unit]
-        if end is None:
-            return ("pending", "") if (as_of - start).total_seconds() <= limit else ("failed", "no end recorded")
-        took = (end - start).total_seconds()
-        return ("met", "") if took <= limit else ("failed", f"took {_elapsed_words(took)}")
-    start_day = _local_date(start)
-    today = _local_date(as_of)
-    if unit == "days":
-        if end is None:
-            return ("pending", "") if (today - start_day).days <= threshold else ("failed", "no end recorded")
-        days = (_local_date(end) - start_day).days
-        return ("met", "") if days <= threshold else ("failed", f"took {days} days")
-    if unit == "business_days":
-        if end is None:
-            pending = business_days_between(start_day, today) <= threshold
-            return ("pending", "") if pending else ("failed", "no end recorded")
-        days = business_days_between(start_day, _local_date(end))
-        return ("met", "") if days <= threshold else ("failed", f"took {days} business days")
-    raise DrilldownUnavailable(f"Standard {standard.key!r}: unknown unit {unit!r}.")
+def _duration_words(standard: Standard, row: dict[str, Any], in_days: bool) -> str:
+    if not row["has_end"]:
+        return "no open slot" if standard.kind == MeasureKind.ACCESS else "no end recorded"
+    taken = row["taken"]
+    if not in_days:
+        return f"took {_elapsed_words(float(taken))}"
+    unit = "business days" if standard.definition.get("unit") == "business_days" else "days"
+    return f"took {int(taken)} {unit}"
 
 
-def _describe_place(row: Any) -> str:
-    parts = [str(getattr(row, name)) for name in ("provider", "location", "queue", "channel", "specialty", "category") if getattr(row, name, "")]
-    return ", ".join(parts)
-
-
-def _duration_failures(standard: Standard, period: Period, as_of: datetime) -> list[tuple[Any, FailedEvent]]:
-    table = str(standard.definition["table"])
-    model = CANONICAL_TABLES[table]
-    start, end = str(standard.definition["start"]), str(standard.definition["end"])
-    low, high = _bounds(period)
-    rows = _where(model.objects.filter(**{f"{start}__gte": low, f"{start}__lt": high, f"{start}__lte": as_of}), standard)
-    if standard.definition.get("missing_end", "fail") == "exclude":
-        rows = rows.filter(**{f"{end}__isnull": False})
-    failed = []
-    for row in rows.order_by(start):
-        verdict, words = duration_verdict(standard, getattr(row, start), getattr(row, end), as_of)
-        if verdict == "failed":
-            failed.append((row, FailedEvent(getattr(row, ID_FIELD[table]), getattr(row, start), words, _describe_place(row))))
-    return failed
-
-
-def _rate_failures(standard: Standard, period: Period, as_of: datetime) -> list[tuple[Any, FailedEvent]]:
-    table = str(standard.definition["table"])
-    model = CANONICAL_TABLES[table]
-    at = EVENT_TIME[table]
+def _rate_words(standard: Standard, row: dict[str, Any]) -> str:
+    """E.g. "no-show" (the row's status), "abandoned", "not closed"."""
     condition: dict[str, Any] = standard.definition["condition"]
     column = str(condition["field"])
-    low, high = _bounds(period)
-    rows = _where(model.objects.filter(**{f"{at}__gte": low, f"{at}__lt": high, f"{at}__lte": as_of}), standard)
-    if "in" in condition:
-        has_condition = models.Q(**{f"{column}__in": list(condition["in"])})
-    elif condition.get("is_set"):
-        has_condition = models.Q(**{f"{column}__isnull": False})
-    else:
-        has_condition = models.Q(**{f"{column}__isnull": True})
-    # Lower is better: the condition is the failure (a no-show); higher is better: its absence.
     failing_is_condition = standard.direction == Direction.LOWER_IS_BETTER
-    rows = rows.filter(has_condition) if failing_is_condition else rows.exclude(has_condition)
-    return [
-        (row, FailedEvent(getattr(row, ID_FIELD[table]), getattr(row, at), _rate_words(row, condition, failing_is_condition), _describe_place(row)))
-        for row in rows.order_by(at)
-    ]
-
-
-def _rate_words(row: Any, condition: dict[str, Any], failing_is_condition: bool) -> str:
-    """E.g. "no-show" (the row's status), "abandoned", "not closed"."""
-    column = str(condition["field"])
     if "in" in condition:
-        value = str(getattr(row, column))
+        value = str(row.get(column) or "")
         return value if failing_is_condition else f"{column.replace('_', ' ')} {value}"
     name = column.removesuffix("_at").replace("_", " ")
     is_set = bool(condition.get("is_set"))
     return name if is_set == failing_is_condition else f"not {name}"
 
 
-def _audit_failures(standard: Standard, period: Period, as_of: datetime) -> list[tuple[Any, FailedEvent]]:
-    low, high = _bounds(period)
-    rows = Audit.objects.filter(
-        standard=standard.definition.get("checklist"), observed_at__gte=low, observed_at__lt=high,
-        observed_at__lte=as_of, passed=False,
-    ).order_by("observed_at")
-    return [(row, FailedEvent(row.audit_id, row.observed_at, "not passed", f"observed by {row.observer}")) for row in rows]
+def _words(standard: Standard, row: dict[str, Any], in_days: bool) -> str:
+    if standard.kind == MeasureKind.RATE:
+        return _rate_words(standard, row)
+    if standard.kind == MeasureKind.AUDIT:
+        return "not passed"
+    return _duration_words(standard, row, in_days)
 
 
-def _access_failures(standard: Standard, period: Period, as_of: datetime) -> list[tuple[Any, FailedEvent]]:
-    rank = int(standard.definition.get("rank", 3))
-    slot = f"next_available_{rank}"
-    low, high = _bounds(period)
-    rows = SlotSnapshot.objects.filter(
-        visit_type=standard.definition.get("visit_type"), taken_at__gte=low, taken_at__lt=high, taken_at__lte=as_of
-    ).order_by("taken_at", "provider")
-    failed = []
-    for row in rows:
-        available = getattr(row, slot)
-        if available is None:
-            failed.append((row, FailedEvent(f"{row.provider}@{row.taken_at:%Y-%m-%d}", row.taken_at, "no open slot", row.provider)))
-            continue
-        verdict, words = duration_verdict(standard, row.taken_at, available, as_of)
-        if verdict == "failed":
-            failed.append((row, FailedEvent(f"{row.provider}@{row.taken_at:%Y-%m-%d}", row.taken_at, words, row.provider)))
-    return failed
+def _where_words(standard: Standard, row: dict[str, Any]) -> str:
+    if standard.kind == MeasureKind.AUDIT:
+        return f"observed by {row.get('observer') or 'unknown'}"
+    return ", ".join(str(row[name]) for name in PLACE_FIELDS if row.get(name))
 
 
-FINDERS = {
-    MeasureKind.DURATION: _duration_failures,
-    MeasureKind.RATE: _rate_failures,
-    MeasureKind.AUDIT: _audit_failures,
-    MeasureKind.ACCESS: _access_failures,
-}
+def _event_id(standard: Standard, row: dict[str, Any], at: datetime) -> str:
+    if standard.kind == MeasureKind.ACCESS:
+        # Snapshots have no id of their own: the provider and the local day they were taken.
+        return f"{row.get('provider') or 'unknown'}@{at.astimezone(practice_zone()):%Y-%m-%d}"
+    return str(row.get(ID_FIELD[table_of(standard)]) or "")
+
+
+def _columns(standard: Standard, shows_patients: bool) -> tuple[str, ...]:
+    table = table_of(standard)
+    wanted = [ID_FIELD[table]] if table in ID_FIELD else []
+    wanted += list(PLACE_FIELDS)
+    if standard.kind == MeasureKind.RATE:
+        wanted.append(str(standard.definition["condition"]["field"]))
+    if standard.kind == MeasureKind.AUDIT:
+        wanted.append("observer")
+    if shows_patients:
+        wanted.append("patient_ref")
+    return tuple(dict.fromkeys(wanted))
+
+
+def _found(standard: Standard, period: Period, as_of: datetime, shows_patients: bool, breakdown: tuple[str, str]) -> FailingEvents:
+    try:
+        with analytics() as source:
+            return failing_events(
+                standard, source, first_day=date_to_day(period.start), end_day=date_to_day(period.end), as_of=as_of,
+                columns=_columns(standard, shows_patients), breakdown=breakdown[0], breakdown_value=breakdown[1],
+                limit=MAX_ROWS,
+            )
+    except MeasureError as error:
+        raise DrilldownUnavailable(str(error)) from None
 
 
 def failed_events(
-    user: User, standard: Standard, period: Period, *, as_of: datetime | None = None, request: HttpRequest | None = None
+    user: User,
+    standard: Standard,
+    period: Period,
+    *,
+    as_of: datetime | None = None,
+    request: HttpRequest | None = None,
+    breakdown: tuple[str, str] = ("", ""),
 ) -> Failures:
-    """The events of `period` that failed the standard, judged as the engine judges them.
-    Patient references only for `can_view_patient_events`, each audited in this transaction."""
-    finder = FINDERS.get(MeasureKind(standard.kind))
-    if finder is None:
+    """The events of `period` (and of one breakdown value, e.g. ("provider", "dr-okafor")) that count
+    against the standard, as the engine counted them. Patient references only for
+    `can_view_patient_events`, each audited in this transaction."""
+    if standard.kind not in (MeasureKind.DURATION, MeasureKind.RATE, MeasureKind.AUDIT, MeasureKind.ACCESS):
         raise DrilldownUnavailable(
             "Survey standards are measured from patients' answers, not events: see the survey results."
+            if standard.kind == MeasureKind.SURVEY
+            else "This standard is not measured from events: see its own page."
         )
     as_of = as_of or timezone.now()
-    table = str(standard.definition.get("table", ""))
+    table = table_of(standard)
     shows_patients = user.can(CAN_VIEW_PATIENT_EVENTS) and table in AUDIT_FIELD and table != "calls"
     with transaction.atomic():
-        found = finder(standard, period, as_of)
-        result = Failures(standard, period, total=len(found), shows_patients=shows_patients)
-        shown = found[:MAX_ROWS]
-        for row, event in shown:
-            if shows_patients:
-                ref = str(row.patient_ref)
-                event = FailedEvent(event.event_id, event.at, event.what, event.where, ref)
-            result.events.append(event)
+        found = _found(standard, period, as_of, shows_patients, breakdown)
+        result = Failures(standard, period, total=found.total, shows_patients=shows_patients)
+        for row in found.rows:
+            at = datetime.fromtimestamp(float(row["at_epoch"]), UTC)
+            result.events.append(
+                FailedEvent(
+                    _event_id(standard, row, at), at, _words(standard, row, found.taken_in_days),
+                    _where_words(standard, row), str(row.get("patient_ref") or "") if shows_patients else "",
+                )
+            )
         if shows_patients:
-            _audit_reads(user, standard, period, table, [e.patient_ref for e in result.events], request)
+            _audit_reads(user, standard, period, table, [e.patient_ref for e in result.events if e.patient_ref], request)
     return result
 
 

@@ -1,9 +1,12 @@
 """The standards engine: a standard's definition compiled to an Ibis expression, run where the data is.
 
-Each standard becomes one query that counts its events per local day and breakdown value
-(provider, location, visit type where the table has them): n, and how many met the standard.
-Weeks, months and the whole practice are sums of those counts (recompute.py), so one query per
-standard serves every period and breakdown, and the heavy work stays in the database.
+Each standard becomes one query that counts its events: n, and how many met the standard. What
+recompute.py stores comes rolled up by the database (grain="period"): every week and month, for the
+whole practice and for each breakdown (provider, location, visit type; queue, agent) on its own, so
+one query per standard serves every period and breakdown and the heavy work stays in the database.
+Counts per local day and breakdown value (grain="day", the default) are what Python rolls up the
+same way; a test holds the two equal. The drill-down lists a period's failing events through the
+same expressions (failing_events).
 
 Where the data is (docs/measures.md):
 - by default the app's own database, through Django's open connection (SQLite or PostgreSQL).
@@ -29,20 +32,21 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 import ibis  # type: ignore[import-untyped]
 import ibis.expr.types as ir  # type: ignore[import-untyped]
 import pyarrow as pa  # type: ignore[import-untyped]
 from django.db import connection
+import sqlglot.expressions as sge
 from ibis.backends.sql.compilers.duckdb import DuckDBCompiler  # type: ignore[import-untyped]
 
 from careloop.events.models import Audit, BillingInquiry, Call, Message, Referral, SlotSnapshot, Visit
-from careloop.journeys.models import MeasureKind, Standard
+from careloop.journeys.models import Direction, MeasureKind, Standard
 from careloop.measures.business_time import CalendarError, closing_second, holiday_days, practice_zone, utc_offsets
 from careloop.measures.periods import FIRST_MONDAY, date_to_day, local_date
 from careloop.surveys.measurement_source import instrument_item_keys, scored_responses
@@ -82,6 +86,8 @@ TABLE_BREAKDOWNS: dict[str, tuple[str, ...]] = {
 }
 SECONDS_PER_UNIT = {"seconds": 1, "minutes": 60, "hours": 3600}
 DAY_UNITS = ("days", "business_days")
+# What count_events returns: counts per local day, or per week and month (StandardCounts.periods).
+Grain = Literal["day", "period"]
 NO_SURVEY_DATA = "no survey data yet"
 NO_DATA = "no data"
 UNKNOWN = "unknown"
@@ -131,6 +137,11 @@ class StandardCounts:
     responses: list[SurveyAnswers] = field(default_factory=list)
     # Set when the standard has nothing to measure yet ("no survey data yet", "no data").
     notice: str = ""
+    # count_events(..., grain="period"): the weeks and months themselves, rolled up in the database
+    # (_period_counts), an Arrow table with columns period_kind ('week' | 'month'), period_start (a
+    # day number), breakdown ('' for the whole practice, else a dimension), breakdown_value, n, met.
+    # None when the counts came by day (`table`), which recompute.roll_up then sums in Python.
+    periods: pa.Table | None = None
 
     @cached_property
     def days(self) -> list[DayCount]:
@@ -215,12 +226,14 @@ def _django_source() -> AnalyticsSource:
 class _DuckDBCompiler(DuckDBCompiler):  # type: ignore[misc]
     """Ibis 12 takes a time-zone-aware timestamp's epoch on DuckDB as EPOCH(CAST(ts AS TIMESTAMP)):
     a per-row time-zone conversion that made the standards engine 2× slower than hand-written SQL
-    on a health system's year (bench/measures.py). EPOCH of the aware timestamp itself is the same
-    number (seconds since 1970-01-01 UTC) without the conversion."""
+    on a health system's year (bench/measures.py). EPOCH_US(ts) / 1e6 is the same number (seconds
+    since 1970-01-01 UTC, as a DOUBLE with its microseconds: identical on all 3.5 million visits of
+    the benchmark) without the conversion, and a third of the cost of DuckDB's own EPOCH(ts), which
+    each query computes several times per event (0.04 against 0.14 CPU-seconds per 3.5 million)."""
 
     def visit_ExtractEpochSeconds(self, op: Any, *, arg: Any) -> Any:
         if op.arg.dtype.is_timestamp() and op.arg.dtype.timezone is not None:
-            return self.f.epoch(arg)
+            return sge.Div(this=self.f.epoch_us(arg), expression=sge.convert(1_000_000.0))
         return super().visit_ExtractEpochSeconds(op, arg=arg)
 
 
@@ -347,6 +360,20 @@ class Clock:
     holidays: list[int]
     # Seconds after local midnight at which the practice closes (CARELOOP_OPENING_HOURS), or None.
     closes: int | None = None
+    # Day numbers of the first of each month over the span (periods.py), for month_start.
+    month_starts: tuple[int, ...] = ()
+
+    def week_start(self, day: ir.IntegerValue) -> ir.IntegerValue:
+        """The Monday (day number) of the week a local day belongs to (periods.period_containing)."""
+        return FIRST_MONDAY + ((day - FIRST_MONDAY) // 7) * 7
+
+    def month_start(self, day: ir.IntegerValue) -> ir.IntegerValue:
+        """The first of the month (day number) a local day belongs to: a short CASE over the months
+        of the span, integer comparisons every backend has (as local_epoch's daylight-saving CASE)."""
+        starts = self.month_starts
+        if len(starts) < 2:
+            return ibis.literal(starts[0], type="int64")
+        return ibis.cases(*((day < following, start) for start, following in zip(starts, starts[1:], strict=False)), else_=starts[-1])
 
     def local_day(self, epoch: ir.IntegerValue) -> ir.IntegerValue:
         return self.local_epoch(epoch) // 86400
@@ -405,9 +432,22 @@ def _clock(first_epoch: int, last_epoch: int, *, business_days: bool = False) ->
     first = datetime.fromtimestamp(first_epoch, zone) - timedelta(days=1)
     last = datetime.fromtimestamp(last_epoch, zone) + timedelta(days=1)
     initial, changes = utc_offsets(first, last, zone)
+    months = _month_starts(first.date(), last.date())
     if not business_days:
-        return Clock(initial, changes, [])
-    return Clock(initial, changes, holiday_days(first.date(), last.date() + timedelta(days=31)), closing_second())
+        return Clock(initial, changes, [], month_starts=months)
+    return Clock(
+        initial, changes, holiday_days(first.date(), last.date() + timedelta(days=31)), closing_second(), months
+    )
+
+
+def _month_starts(first: date, last: date) -> tuple[int, ...]:
+    """Day numbers of the first of every month from `first`'s to `last`'s."""
+    starts = []
+    month = first.replace(day=1)
+    while month <= last:
+        starts.append(date_to_day(month))
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return tuple(starts)
 
 
 def _definition(standard: Standard, name: str) -> Any:
@@ -503,41 +543,54 @@ def _count_by_days(compiled: _Compiled, standard: Standard, table: ir.Table, clo
     """A threshold in days or business days: whether an event is met depends only on the local days
     of its start and end (and, with opening hours, on whether it started after closing). So events are
     first counted per (start day, end day, breakdown), and only those groups — far fewer than events —
-    are judged: the calendar arithmetic runs once per group, not once per event.
+    are judged: the calendar arithmetic runs once per group, not once per event. The drill-down judges
+    single events by the same _day_verdict (failing_events)."""
+    events = _with_days(compiled, standard, table, clock)
+    pairs = events.group_by(["start_day", "after_closing", "end_day", *compiled.dimensions]).aggregate(events=events.count())
+    met, pending, _ = _day_verdict(pairs, standard, clock, as_of)
+    judged = pairs.mutate(met_events=ibis.ifelse(met, pairs.events, 0), pending=pending)
+    judged = judged.filter(~judged.pending)
+    return judged.select(day=judged.start_day, events=judged.events, met_events=judged.met_events, **{
+        name: judged[name] for name in compiled.dimensions
+    })
 
-    - days: calendar dates, as access rules are written ("within 20 days of the date of request",
-      38 CFR 17.4040(a)(1)): the hour of the day does not matter;
-    - business_days: business days after the day of receipt, up to and including the end's day
-      (business_time.py)."""
+
+def _with_days(compiled: _Compiled, standard: Standard, table: ir.Table, clock: Clock) -> ir.Table:
+    """The events with the local days of their start and end, and whether they started after closing."""
     access = standard.kind == MeasureKind.ACCESS
     start_column = "taken_at" if access else standard.definition["start"]
     end_column = compiled.later_columns[0] if access else standard.definition["end"]
     business = _unit(standard) == "business_days"
     local_start = clock.local_epoch(table[start_column].epoch_seconds())
     start_day = local_start // 86400
-    events = table.mutate(
+    return table.mutate(
         start_day=start_day,
         after_closing=clock.after_closing(local_start, start_day) if business else ibis.literal(False),
         end_day=clock.local_day(table[end_column].epoch_seconds()),
     )
-    pairs = events.group_by(["start_day", "after_closing", "end_day", *compiled.dimensions]).aggregate(events=events.count())
+
+
+def _day_verdict(
+    rows: ir.Table, standard: Standard, clock: Clock, as_of: datetime
+) -> tuple[ir.BooleanValue, ir.BooleanValue, ir.IntegerValue]:
+    """(met, pending, days taken) of rows with start_day, after_closing and end_day:
+
+    - days: calendar dates, as access rules are written ("within 20 days of the date of request",
+      38 CFR 17.4040(a)(1)): the hour of the day does not matter;
+    - business_days: business days after the day of receipt, up to and including the end's day
+      (business_time.py)."""
+    access = standard.kind == MeasureKind.ACCESS
     threshold = _threshold(standard)
     today = ibis.literal(date_to_day(local_date(as_of, practice_zone())))
-    if business:
-        receipt = clock.receipt_index(pairs.start_day, pairs.after_closing)
-        taken, waited = clock.business_day_index(pairs.end_day) - receipt, clock.business_day_index(today) - receipt
+    if _unit(standard) == "business_days":
+        receipt = clock.receipt_index(rows.start_day, rows.after_closing)
+        taken, waited = clock.business_day_index(rows.end_day) - receipt, clock.business_day_index(today) - receipt
     else:
-        taken, waited = pairs.end_day - pairs.start_day, today - pairs.start_day
+        taken, waited = rows.end_day - rows.start_day, today - rows.start_day
     # A snapshot with no slot at that rank found none within the booking horizon: not met, and never
     # pending (the snapshot is what was true at that moment).
-    pending = ibis.literal(False) if access else pairs.end_day.isnull() & (waited <= threshold)
-    judged = pairs.mutate(
-        met_events=ibis.ifelse(pairs.end_day.notnull() & (taken <= threshold), pairs.events, 0), pending=pending
-    )
-    judged = judged.filter(~judged.pending)
-    return judged.group_by([judged.start_day.name("day"), *compiled.dimensions]).aggregate(
-        n=judged.events.sum(), met=judged.met_events.sum()
-    )
+    pending = ibis.literal(False) if access else rows.end_day.isnull() & (waited <= threshold)
+    return rows.end_day.notnull() & (taken <= threshold), pending, taken
 
 
 def _compile_duration(source: AnalyticsSource, standard: Standard) -> _Compiled:
@@ -624,8 +677,10 @@ def _table_span(source: AnalyticsSource, canonical: str, standard: Standard) -> 
         columns = [name for name, dtype in table.schema().items() if dtype.is_timestamp()]
         metrics = {}
         for index, name in enumerate(columns):
-            seconds = table[name].epoch_seconds()
-            metrics[f"first_{index}"], metrics[f"last_{index}"] = seconds.min(), seconds.max()
+            # The epoch of the min and max, not the min of every row's epoch: one conversion per
+            # column instead of one per row (a health system's visits are 17 million rows × 7 columns).
+            metrics[f"first_{index}"] = table[name].min().epoch_seconds()
+            metrics[f"last_{index}"] = table[name].max().epoch_seconds()
         row = table.aggregate(**metrics).to_pyarrow().to_pylist()[0] if metrics else {}
         firsts = [int(v) for k, v in row.items() if k.startswith("first") and v is not None]
         lasts = [int(v) for k, v in row.items() if k.startswith("last") and v is not None]
@@ -648,11 +703,21 @@ def _one_line(error: Exception) -> str:
 
 
 def count_events(
-    standard: Standard, source: AnalyticsSource, *, since: datetime | None = None, as_of: datetime
+    standard: Standard, source: AnalyticsSource, *, since: datetime | None = None, as_of: datetime, grain: Grain = "day"
 ) -> StandardCounts:
-    """n and met per local day (and breakdown) of one standard's events from `since` to `as_of`."""
+    """n and met per local day (and breakdown) of one standard's events from `since` to `as_of`.
+
+    grain="period": per week and month instead, for the whole practice and each breakdown on its own,
+    rolled up in the database (`periods`; survey and recovery standards still come by response and
+    by day). The two give the same measurements (tests/measures/test_engine_period_grain.py)."""
     if standard.kind == MeasureKind.SURVEY:
         return count_survey_responses(standard, since=since, as_of=as_of)
+    if standard.kind == MeasureKind.RECOVERY:
+        # Cases are the app's own rows, never in a warehouse (careloop/recovery/case_counts.py);
+        # imported here because recovery builds on the engine.
+        from careloop.recovery.case_counts import count_recovery_cases
+
+        return count_recovery_cases(standard, since=since, as_of=as_of)
     compiler = COMPILERS.get(standard.kind)  # type: ignore[call-overload]
     if compiler is None:
         raise MeasureError(f"Standard {standard.key!r}: the engine does not know the measure kind {standard.kind!r}.")
@@ -663,10 +728,8 @@ def count_events(
         span = _table_span(source, compiled.canonical, standard)
         if span is None:
             return StandardCounts(standard, compiled.dimensions, notice=NO_DATA)
-        clock = _clock(
-            *_clock_span(span, since_epoch, as_of_epoch), business_days=standard.definition.get("unit") == "business_days"
-        )
-        table = _run_counts(compiled, standard, clock, since_epoch, as_of)
+        clock = _clock(*_clock_span(span, since_epoch, as_of_epoch), business_days=_unit_of(standard) == "business_days")
+        table = _run_counts(compiled, standard, clock, since_epoch, as_of, grain)
     except MeasureError:
         raise
     except CalendarError as error:
@@ -677,7 +740,13 @@ def count_events(
         ) from None
     if table.num_rows == 0:
         return StandardCounts(standard, compiled.dimensions, notice=NO_DATA)
+    if grain == "period":
+        return StandardCounts(standard, compiled.dimensions, periods=table)
     return StandardCounts(standard, compiled.dimensions, table)
+
+
+def _unit_of(standard: Standard) -> str:
+    return str(standard.definition.get("unit", ""))
 
 
 def _day_counts(columns: dict[str, list[Any]], dimensions: tuple[str, ...]) -> list[DayCount]:
@@ -690,9 +759,27 @@ def _day_counts(columns: dict[str, list[Any]], dimensions: tuple[str, ...]) -> l
     ]
 
 
-def _run_counts(
+def _counted(
     compiled: _Compiled, standard: Standard, clock: Clock, since_epoch: int | None, as_of: datetime
-) -> pa.Table:
+) -> tuple[ir.Table, bool]:
+    """The standard's events, judged: columns `day` (the local day the event belongs to) and the
+    dimensions, and either one row per event with `met_flag` (0 or 1; weighted False) or, for
+    thresholds in days, one row per group of like events with `events` and `met_events` (True)."""
+    compiled = _in_scope(compiled, since_epoch, as_of)
+    table = compiled.table
+    if _judged_by_days(standard):
+        return _count_by_days(compiled, standard, table, clock, as_of), True
+    met, pending = _met_expression(compiled, standard, clock, as_of)
+    if pending is not None:
+        table = table.filter(~pending)
+        compiled.table = table
+        met, _ = _met_expression(compiled, standard, clock, as_of)
+    day = clock.local_day(table[compiled.time_column].epoch_seconds())
+    return table.mutate(day=day, met_flag=ibis.ifelse(met, 1, 0)), False
+
+
+def _in_scope(compiled: _Compiled, since_epoch: int | None, as_of: datetime) -> _Compiled:
+    """The standard's events from `since` to `as_of`, with their breakdown values as counted."""
     table = compiled.table
     at = table[compiled.time_column].epoch_seconds()
     table = table.filter(at <= int(as_of.timestamp()))
@@ -701,22 +788,162 @@ def _run_counts(
     if compiled.dimensions:
         # An event without a provider (queue, agent, …) is counted under "unknown", not dropped.
         table = table.mutate(**{name: table[name].nullif("").fill_null(UNKNOWN) for name in compiled.dimensions})
-    compiled = _Compiled(compiled.canonical, table, compiled.time_column, compiled.later_columns, compiled.dimensions)
-    if standard.kind in (MeasureKind.DURATION, MeasureKind.ACCESS) and _unit(standard) in DAY_UNITS:
-        return _count_by_days(compiled, standard, table, clock, as_of).to_pyarrow()
+    return _Compiled(compiled.canonical, table, compiled.time_column, compiled.later_columns, compiled.dimensions)
+
+
+def _judged_by_days(standard: Standard) -> bool:
+    return standard.kind in (MeasureKind.DURATION, MeasureKind.ACCESS) and _unit(standard) in DAY_UNITS
+
+
+def _tally(relation: ir.Table, keys: list[str], weighted: bool) -> ir.Table:
+    """n and met per group of `keys`, from _counted's rows (or from other tallies: weighted)."""
+    if weighted:
+        return relation.group_by(keys).aggregate(n=relation.events.sum(), met=relation.met_events.sum())
+    return relation.group_by(keys).aggregate(n=relation.count(), met=relation.met_flag.sum())
+
+
+def _period_counts(relation: ir.Table, dimensions: tuple[str, ...], clock: Clock, weighted: bool) -> ir.Table:
+    """Every week and month, for the whole practice and for each breakdown on its own: what
+    recompute.py stores, computed where the data is.
+
+    Counting by day × provider × location × visit type first gives about one row per event across
+    500 practices (a health system's year: millions of rows for Python to roll up); so instead the
+    events are counted once per week-and-month piece (a week that straddles two months is two pieces)
+    and breakdown value, and each measurement is a sum of pieces — a table a fraction of the size,
+    summed once per period kind and breakdown (bench/measures.py, docs/measures.md "How fast")."""
+    # A piece is named by its first day, the later of its week's and its month's starts: one integer
+    # key in the big group-by instead of two; its week and month are found again from that day.
+    pieces = _tally(
+        relation.mutate(piece=ibis.greatest(clock.week_start(relation.day), clock.month_start(relation.day))),
+        ["piece", *dimensions],
+        weighted,
+    )
+    pieces = pieces.mutate(week=clock.week_start(pieces.piece), month=clock.month_start(pieces.piece))
+    parts = []
+    for kind in ("week", "month"):
+        for breakdown in ("", *dimensions):
+            keys = [kind, breakdown] if breakdown else [kind]
+            grouped = pieces.group_by(keys).aggregate(n=pieces.n.sum(), met=pieces.met.sum())
+            parts.append(
+                grouped.select(
+                    period_kind=ibis.literal(kind, type="string"),
+                    period_start=grouped[kind].cast("int64"),
+                    breakdown=ibis.literal(breakdown, type="string"),
+                    breakdown_value=grouped[breakdown].cast("string") if breakdown else ibis.literal("", type="string"),
+                    n=grouped.n.cast("int64"),
+                    met=grouped.met.cast("int64"),
+                )
+            )
+    return ibis.union(*parts, distinct=False)
+
+
+def _run_counts(
+    compiled: _Compiled, standard: Standard, clock: Clock, since_epoch: int | None, as_of: datetime, grain: Grain = "day"
+) -> pa.Table:
+    relation, weighted = _counted(compiled, standard, clock, since_epoch, as_of)
+    # No ORDER BY: the roll-up sums the rows in any order, and sorting millions of them costs.
+    if grain == "period":
+        return _period_counts(relation, compiled.dimensions, clock, weighted).to_pyarrow()
+    return _tally(relation, ["day", *compiled.dimensions], weighted).to_pyarrow()
+
+
+# --- the drill-down ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailingEvents:
+    """The events of one period that count against a standard, as the engine counted them."""
+
+    total: int
+    # Up to `limit` of them, oldest first: the columns asked for, plus `at_epoch` (the moment the
+    # event belongs to), `taken` (seconds, or days / business days for a threshold in days; None
+    # without an end or for a rate or audit) and `has_end`.
+    rows: list[dict[str, Any]]
+    # For a threshold in days, `taken` is in days; else in seconds.
+    taken_in_days: bool = False
+
+
+def _judged_events(
+    compiled: _Compiled, standard: Standard, clock: Clock, since_epoch: int | None, as_of: datetime
+) -> ir.Table:
+    """One row per counted event (pending ones left out, as in _counted) with `day`, `met`, `taken`
+    and `has_end`, judged by the very expressions the counts use (_met_expression, _day_verdict)."""
+    compiled = _in_scope(compiled, since_epoch, as_of)
+    table = compiled.table
+    if _judged_by_days(standard):
+        rows = _with_days(compiled, standard, table, clock)
+        met, pending, days_taken = _day_verdict(rows, standard, clock, as_of)
+        judged = rows.mutate(day=rows.start_day, met=met, pending=pending, taken=days_taken, has_end=rows.end_day.notnull())
+        return judged.filter(~judged.pending)
     met, pending = _met_expression(compiled, standard, clock, as_of)
     if pending is not None:
         table = table.filter(~pending)
         compiled.table = table
         met, _ = _met_expression(compiled, standard, clock, as_of)
-    day = clock.local_day(table[compiled.time_column].epoch_seconds())
-    counted = table.mutate(day=day, met_flag=ibis.ifelse(met, 1, 0))
-    grouped = counted.group_by(["day", *compiled.dimensions]).aggregate(
-        n=counted.count(), met=counted.met_flag.sum()
-    )
-    # No ORDER BY: the roll-up sums the rows in any order, and sorting millions of them costs.
-    return grouped.to_pyarrow()
+    # Durations and access snapshots end in their later column; rates and audits have no end.
+    ends = compiled.later_columns
+    start = table[compiled.time_column]
+    if ends:
+        taken: ir.Value = table[ends[0]].epoch_seconds() - start.epoch_seconds()
+        has_end: ir.Value = table[ends[0]].notnull()
+    else:
+        taken, has_end = ibis.null("float64"), ibis.literal(False)
+    return table.mutate(day=clock.local_day(table[compiled.time_column].epoch_seconds()), met=met, taken=taken, has_end=has_end)
 
+
+def failing_events(
+    standard: Standard,
+    source: AnalyticsSource,
+    *,
+    first_day: int,
+    end_day: int,
+    as_of: datetime,
+    columns: tuple[str, ...],
+    breakdown: str = "",
+    breakdown_value: str = "",
+    limit: int = 200,
+) -> FailingEvents:
+    """The events of local days [first_day, end_day) (and one breakdown value) that count against the
+    standard: those not met when higher is better (n − met of the period), those met when lower is
+    better (a rate's condition, e.g. the no-shows: met of the period). Judged by the engine's own
+    expressions over the same clock, so the list and the measurement cannot disagree."""
+    if standard.kind not in COMPILERS:
+        raise MeasureError(f"Standard {standard.key!r}: {standard.kind} standards are not measured from events.")
+    compiled = COMPILERS[standard.kind](source, standard)  # type: ignore[index]
+    if breakdown and breakdown not in compiled.dimensions:
+        raise MeasureError(f"Standard {standard.key!r}: its events are not broken down by {breakdown!r}.")
+    as_of_epoch = int(as_of.timestamp())
+    # The period's first local midnight is at most 14 hours before its first UTC midnight.
+    since_epoch = first_day * 86400 - 86400
+    try:
+        span = _table_span(source, compiled.canonical, standard)
+        if span is None:
+            return FailingEvents(0, [])
+        clock = _clock(*_clock_span(span, since_epoch, as_of_epoch), business_days=_unit_of(standard) == "business_days")
+        judged = _judged_events(compiled, standard, clock, since_epoch, as_of)
+        counts_against = judged.met.fill_null(False)
+        if standard.direction != Direction.LOWER_IS_BETTER:
+            counts_against = ~counts_against
+        chosen = judged.filter((judged.day >= first_day) & (judged.day < end_day) & counts_against)
+        if breakdown:
+            chosen = chosen.filter(chosen[breakdown] == breakdown_value)
+        total = int(chosen.count().to_pyarrow().as_py())
+        wanted = [name for name in columns if name in chosen.columns]
+        listed = chosen.select(
+            at_epoch=chosen[compiled.time_column].epoch_seconds(),
+            taken=chosen.taken,
+            has_end=chosen.has_end,
+            **{name: chosen[name] for name in wanted},
+        )
+        order = ["at_epoch", *wanted[:1]]
+        rows = listed.order_by(order).limit(limit).to_pyarrow().to_pylist() if total else []
+    except MeasureError:
+        raise
+    except CalendarError as error:
+        raise MeasureError(f"Standard {standard.key!r}: {error}") from None
+    except Exception as error:
+        raise MeasureError(f"Standard {standard.key!r}'s events could not be read on {source.label}: {_one_line(error)}.") from None
+    return FailingEvents(total, rows, taken_in_days=_judged_by_days(standard))
 
 
 # --- survey standards -------------------------------------------------------------------------

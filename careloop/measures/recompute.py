@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import pyarrow as pa  # type: ignore[import-untyped]
 from django.db import transaction
 from django.utils import timezone
 
@@ -85,7 +86,10 @@ class RecomputeReport:
 
 
 def roll_up(counts: StandardCounts) -> dict[Key, tuple[int, int]]:
-    """(n, met) for every week and month, whole practice and each breakdown value."""
+    """(n, met) for every week and month, whole practice and each breakdown value: as the database
+    rolled them up (count_events(grain="period")), or summed here from counts by day."""
+    if counts.periods is not None:
+        return rolled_up_in_database(counts.periods)
     totals: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     for row in counts.days:
         day = day_to_date(row.day)
@@ -97,6 +101,23 @@ def roll_up(counts: StandardCounts) -> dict[Key, tuple[int, int]]:
                 total[0] += row.n
                 total[1] += row.met
     return {key: (n, met) for key, (n, met) in totals.items()}
+
+
+def rolled_up_in_database(periods: pa.Table) -> dict[Key, tuple[int, int]]:
+    """StandardCounts.periods as roll_up's keys (column-wise: a health system's year is a few hundred
+    thousand rows per standard)."""
+    columns = periods.to_pydict()
+    dates: dict[int, date] = {}
+    rolled: dict[Key, tuple[int, int]] = {}
+    for kind, start, breakdown, value, n, met in zip(
+        columns["period_kind"], columns["period_start"], columns["breakdown"], columns["breakdown_value"],
+        columns["n"], columns["met"], strict=True,
+    ):
+        day = dates.get(start)
+        if day is None:
+            day = dates[start] = day_to_date(int(start))
+        rolled[(str(kind), day, str(breakdown), str(value))] = (int(n), int(met or 0))
+    return rolled
 
 
 def goal_is_met(standard: Standard, share: float) -> bool:
@@ -267,7 +288,7 @@ def recompute_standard(
     scope_start = _scope_start(standard, since)
     event_since = local_midnight(scope_start, practice_zone()) if scope_start is not None else None
     try:
-        counts = count_events(standard, source, since=event_since, as_of=as_of)
+        counts = count_events(standard, source, since=event_since, as_of=as_of, grain="period")
     except MeasureError as error:
         report.errors.append(str(error))
         return
