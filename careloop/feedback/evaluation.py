@@ -25,6 +25,7 @@ from careloop.feedback.classifiers import LinearLabeller, train_labeller
 from careloop.feedback.embeddings import Embeddings, embed
 from careloop.feedback.features import TextFeatures, normalised_text, text_hashes
 from careloop.feedback.model_store import CommentModel
+from careloop.feedback.touchpoints import TouchpointRouter
 from careloop.feedback.training import LabelledComments
 
 DEFAULT_FOLDS = 5
@@ -187,3 +188,17 @@ def score_predictions(truth: Sequence[Sequence[str]], predicted: Sequence[Sequen
     micro = 2 * total_tp / denominator if denominator else 0.0
     summary = {label: dict(counter.most_common(CONFUSIONS_SHOWN)) for label, counter in confusions.items()}
     return Evaluation(labels=scores, macro_f1=macro, micro_f1=micro, comments=len(truth), confusions=summary, method=method)
+
+
+def evaluate_touchpoints(router: TouchpointRouter, texts: Sequence[str], truth: Sequence[Sequence[str]],
+                         method: str) -> Evaluation:
+    """Touchpoint routing against hand labels (a list of touchpoint keys per comment, empty for none):
+    per-touchpoint precision, recall and F1, macro and micro F1, and a note on the comments about no
+    touchpoint, which count only through the false positives they draw."""
+    predicted = router.route(texts, embed(list(texts)))
+    evaluation = score_predictions(truth, predicted, router.keys, method)
+    about_none = [index for index, labels in enumerate(truth) if not labels]
+    if about_none:
+        left_alone = sum(1 for index in about_none if not predicted[index])
+        evaluation.notes.append(f"Comments about no touchpoint given none: {left_alone} of {len(about_none)}.")
+    return evaluation

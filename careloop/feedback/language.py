@@ -67,19 +67,40 @@ MIN_LEAD = 1.5
 
 
 def language_scores(text: str) -> tuple[float, float]:
-    """(English evidence, Spanish evidence) for a text."""
+    """(English evidence, Spanish evidence) for a text: each word's evidence (function word, ending,
+    English letter pairs) read once per process from `word_evidence`, plus the Spanish marks. Every weight
+    is a multiple of 1/4, so the sums are exact in any order."""
     lowered = text.lower()
-    words = WORD.findall(lowered)
-    english = sum(WORD_WEIGHT for w in words if w in ENGLISH_WORDS)
-    spanish = sum(WORD_WEIGHT for w in words if w in SPANISH_WORDS)
+    english = spanish = 0.0
+    cache = _EVIDENCE
+    for word in WORD.findall(lowered):
+        evidence = cache.get(word)
+        if evidence is None:
+            evidence = word_evidence(word)
+            if len(cache) < EVIDENCE_CACHE_SIZE:
+                cache[word] = evidence
+        english += evidence[0]
+        spanish += evidence[1]
     if not lowered.isascii():
         spanish += MARK_WEIGHT * len(SPANISH_MARKS.findall(lowered))
-    # Endings count on words longer than the ending ("ida" alone is no evidence).
-    spanish += ENDING_WEIGHT * sum(1 for w in words if len(w) > 4 and w.endswith(SPANISH_ENDINGS))
-    english += ENDING_WEIGHT * sum(1 for w in words if len(w) > 4 and w.endswith(ENGLISH_ENDINGS))
-    english += DIGRAPH_WEIGHT * sum(
-        1 for w in words if w not in SPANISH_WORDS for pair in ENGLISH_DIGRAPHS if pair in w
-    )
+    return english, spanish
+
+
+# Distinct lower-case words whose evidence is remembered (a few hundred bytes each).
+EVIDENCE_CACHE_SIZE = 200_000
+_EVIDENCE: dict[str, tuple[float, float]] = {}
+
+
+def word_evidence(word: str) -> tuple[float, float]:
+    """(English, Spanish) evidence of one lower-case word. Endings count on words longer than the ending
+    ("ida" alone is no evidence)."""
+    english = WORD_WEIGHT if word in ENGLISH_WORDS else 0.0
+    spanish = WORD_WEIGHT if word in SPANISH_WORDS else 0.0
+    if len(word) > 4:
+        spanish += ENDING_WEIGHT if word.endswith(SPANISH_ENDINGS) else 0.0
+        english += ENDING_WEIGHT if word.endswith(ENGLISH_ENDINGS) else 0.0
+    if word not in SPANISH_WORDS:
+        english += DIGRAPH_WEIGHT * sum(1 for pair in ENGLISH_DIGRAPHS if pair in word)
     return english, spanish
 
 

@@ -81,22 +81,34 @@ def plain_words(text: str) -> list[str]:
     return WORD.findall("".join(char for char in decomposed if not unicodedata.combining(char)))
 
 
+# Each lexicon word's role, looked up once per word: a float is its polarity (positive minus negative
+# strength), NEGATES and INTENSIFIES the two kinds of modifier; other words are not in the table.
+NEGATES = "negates"
+INTENSIFIES = "intensifies"
+WORD_ROLES: dict[str, float | str] = {
+    **{word: POSITIVE.get(word, 0.0) - NEGATIVE.get(word, 0.0) for word in POSITIVE.keys() | NEGATIVE.keys()},
+    **dict.fromkeys(INTENSIFIERS, INTENSIFIES),
+    **dict.fromkeys(NEGATIONS, NEGATES),
+}
+
+
 def lexicon_features(text: str) -> list[float]:
     """[positive strength, negative strength, net, exclamation marks, number of words (log)]."""
     positive = negative = 0.0
     flip_left = 0
     boost = 1.0
     words = plain_words(text)
+    roles = WORD_ROLES
     for word in words:
-        if word in NEGATIONS:
+        role = roles.get(word)
+        if role is NEGATES:
             flip_left = NEGATION_SPAN
             continue
-        if word in INTENSIFIERS:
+        if role is INTENSIFIES:
             boost = 1.5
             continue
-        strength = POSITIVE.get(word, 0.0) - NEGATIVE.get(word, 0.0)
-        if strength:
-            strength *= boost
+        if role:
+            strength = float(role) * boost
             if flip_left:
                 # "not good" is mildly negative, "not bad" mildly positive: a flip halves the strength.
                 strength = -strength / 2
@@ -105,7 +117,8 @@ def lexicon_features(text: str) -> list[float]:
             else:
                 negative -= strength
         boost = 1.0
-        flip_left = max(0, flip_left - 1)
+        if flip_left:
+            flip_left -= 1
     return [positive, negative, positive - negative, float(min(text.count("!"), 3)), float(np.log1p(len(words)))]
 
 

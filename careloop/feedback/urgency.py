@@ -230,13 +230,26 @@ def is_negated(text: str, start: int) -> bool:
 
 
 def may_be_urgent(folded: str) -> bool:
-    """Whether any word starts with an anchor stem: False means no pattern can match."""
-    return any(
-        word[:n] in ANCHOR_STEMS
-        for word in NEGATION_WORD.findall(folded)
-        if word[:3] in STEM_STARTS
-        for n in STEM_LENGTHS
-    )
+    """Whether any word starts with an anchor stem: False means no pattern can match. Each distinct word
+    is judged once per process (`starts_with_anchor`): comments repeat their words."""
+    cache = _ANCHORED
+    for word in NEGATION_WORD.findall(folded):
+        anchored = cache.get(word)
+        if anchored is None:
+            anchored = starts_with_anchor(word)
+            if len(cache) < ANCHOR_CACHE_SIZE:
+                cache[word] = anchored
+        if anchored:
+            return True
+    return False
+
+
+ANCHOR_CACHE_SIZE = 200_000
+_ANCHORED: dict[str, bool] = {}
+
+
+def starts_with_anchor(word: str) -> bool:
+    return word[:3] in STEM_STARTS and any(word[:n] in ANCHOR_STEMS for n in STEM_LENGTHS)
 
 
 def findings(text: str) -> set[str]:
