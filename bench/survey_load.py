@@ -5,16 +5,23 @@ In one run it:
 1. makes a throwaway workspace and database: PostgreSQL from --postgres-url, or a throwaway cluster
    started from /usr/lib/postgresql/*/bin (as the `postgres` user when run as root), or SQLite as a
    last resort (said in the output: not the goal's setup);
-2. runs `careloop init` there and prepares --links NPS survey links;
-3. starts `careloop serve` (waitress) with the rate limits off (all the load comes from one address);
+2. runs `careloop init` there and prepares survey links (one patient each);
+3. measures two phases against the same database, each with its own links: the baseline, `careloop
+   serve --workers 1` (one waitress process, as before issue 5's load work), then `careloop serve` with
+   --workers processes (default: one per CPU core). Rate limits are off because all the load comes from
+   one address; everything else (CSRF, CSP, security headers, sessions, audit) runs as in production;
 4. drives the answer endpoint from --clients client processes on loopback, each patient doing what a
-   browser does: GET the page (CSRF cookie and token), POST the rating, POST the closing page;
+   browser does: GET the page (CSRF cookie and token), POST the rating, POST the closing page. The
+   clients speak HTTP/1.1 keep-alive over plain sockets with minimal parsing, so they take little CPU
+   from the server; their CPU, the server's and PostgreSQL's are measured and printed, because the
+   clients, the server and the database share this machine's cores;
 5. checks in the database that every acknowledged submission is stored and no link has two responses;
-6. prints requests/s, submissions/s (POSTs), surveys completed/s and p50/p95/p99 latency per request.
+6. prints per phase requests/s, submissions/s (POSTs), surveys completed/s, p50/p95/p99 latency per
+   request, CPU seconds per request, and the ratio of the two phases.
 
-Bounded in count (--links) and time (--seconds): whichever comes first ends the run.
+Bounded in count (--links per phase) and time (--seconds per phase): whichever comes first ends a phase.
 
-    .venv/bin/python bench/survey_load.py [--links 3000] [--clients 16] [--seconds 60] [--postgres-url URL]
+    .venv/bin/python bench/survey_load.py [--links 6000] [--clients 12] [--seconds 30] [--workers N] [--postgres-url URL]
 
 The figures come last, as one JSON object on one line.
 """
@@ -22,11 +29,11 @@ The figures come last, as one JSON object on one line.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import multiprocessing
 import os
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -40,7 +47,12 @@ from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
 CAREL = str(REPO / ".venv" / "bin" / "careloop")
-CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+CSRF_COOKIE = re.compile(rb"\r\nset-cookie: *(csrftoken=[^;\r\n]+)", re.IGNORECASE)
+LOCATION = re.compile(rb"\r\nlocation: ([^\r\n]*)", re.IGNORECASE)
+CONTENT_LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)", re.IGNORECASE)
+CLOSES = re.compile(rb"\r\nconnection: *close", re.IGNORECASE)
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -66,12 +78,16 @@ class ThrowawayPostgres:
             shutil.chown(self.folder, "postgres")
         data = self.folder / "data"
         self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
+        # synchronous_commit stays on: an acknowledged answer is on disk, as in production.
         self._run(
             str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(self.folder / "log"), "-w", "start",
             "-o", f"-p {self.port} -k {self.folder} -c max_connections=200 -c synchronous_commit=on",
         )
         self._run(str(self.bin / "createdb"), "-h", str(self.folder), "-p", str(self.port), "-U", "postgres", "careloop")
         return f"postgresql://postgres@127.0.0.1:{self.port}/careloop"
+
+    def postmaster_pid(self) -> int:
+        return int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
 
     def stop(self) -> None:
         subprocess.run([*self.as_postgres, str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "stop"],
@@ -82,76 +98,277 @@ class ThrowawayPostgres:
         subprocess.run([*self.as_postgres, *args], check=True, capture_output=True, cwd=self.folder)
 
 
+# --- CPU accounting from /proc ------------------------------------------------------------------
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()  # fields from 3 (state) on; the name may hold spaces
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU (user + system) of a process and all its live descendants, plus what reaped children used."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(int(entry.name))
+        if fields is None:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        # utime, stime, cutime, cstime are fields 14-17, i.e. 11-14 here (state is field 3 -> index 0).
+        cpu[int(entry.name)] = sum(int(x) for x in fields[11:15]) / TICK
+    family, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in family]
+        family.update(children)
+        frontier.extend(children)
+    return sum(cpu.get(pid, 0.0) for pid in family)
+
+
+def machine_busy_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores."""
+    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / TICK, sum(values[:8]) / TICK
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+# --- the workspace --------------------------------------------------------------------------------
+
+
 def prepare_links(env: dict[str, str], count: int, out: Path) -> None:
+    """NPS links: the first made by tokens.create_invitation, the others with the same fields in bulk
+    (one INSERT per link would take minutes of the bench's time for 10,000 links)."""
     code = f"""
+from datetime import timedelta
+from django.utils import timezone
 from careloop.surveys.instrument_file import active_instrument_version
-from careloop.surveys.tokens import create_invitation
+from careloop.surveys.models import Invitation
+from careloop.surveys.tokens import DEFAULT_DAYS_VALID, create_invitation, hash_token, new_token
 version = active_instrument_version("nps")
-tokens = [create_invitation(version, patient_ref=f"P-LOAD-{{n}}").token for n in range({count})]
-open({str(out)!r}, "w").write("\\n".join(tokens))
+tokens = [create_invitation(version, patient_ref="P-LOAD-0").token]
+now = timezone.now()
+more = [new_token() for _ in range({count} - 1)]
+Invitation.objects.bulk_create(
+    [Invitation(token_hash=hash_token(token), instrument_version=version, patient_ref=f"P-LOAD-{{n + 1}}", created_at=now,
+                expires_at=now + timedelta(days=DEFAULT_DAYS_VALID)) for n, token in enumerate(more)],
+    batch_size=2000,
+)
+open({str(out)!r}, "w").write("\\n".join(tokens + more))
 """
     subprocess.run([CAREL, "manage", "shell", "-c", code], env=env, check=True, capture_output=True)
 
 
-def wait_for(port: int, seconds: float = 60) -> None:
+def wait_for(port: int, server: subprocess.Popen[bytes], log: Path, seconds: float = 300) -> None:
+    """`careloop serve` migrates and collects static files before it listens: slow on a busy machine."""
     deadline = time.time() + seconds
     while time.time() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"careloop serve exited with {server.returncode}:\n{log.read_text()[-3000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"careloop serve did not start on port {port}")
+    raise RuntimeError(f"careloop serve did not start on port {port} within {seconds:.0f} s:\n{log.read_text()[-3000:]}")
 
 
-def one_patient(conn: http.client.HTTPConnection, token: str, latencies: list[float]) -> tuple[int, bool]:
+# --- the clients ------------------------------------------------------------------------------------
+
+
+class Connection:
+    """HTTP/1.1 keep-alive over a plain socket, reading only what the bench needs (status, Location,
+    the CSRF cookie, the body): http.client's header parsing costs more CPU than the server's
+    share of a request can spare on a 2-core machine."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+
+    def request(self, method: str, path: str, body: bytes = b"", headers: str = "") -> tuple[int, bytes, bytes]:
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = b""
+        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}"
+        if body:
+            head += f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+        self.sock.sendall(head.encode() + b"\r\n" + body)
+        while b"\r\n\r\n" not in self.buffer:
+            self._receive()
+        header, _, rest = self.buffer.partition(b"\r\n\r\n")
+        length_match = CONTENT_LENGTH.search(header)
+        if length_match is None:
+            raise ConnectionError("response without Content-Length")
+        length = int(length_match.group(1))
+        while len(rest) < length:
+            self.buffer = header + b"\r\n\r\n" + rest
+            self._receive()
+            header, _, rest = self.buffer.partition(b"\r\n\r\n")
+        self.buffer = rest[length:]
+        if CLOSES.search(header):
+            self.close()
+        return int(header[9:12]), header, rest[:length]
+
+    def _receive(self) -> None:
+        assert self.sock is not None
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        self.buffer += chunk
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
+
+
+def one_patient(conn: Connection, token: str, latencies: list[float]) -> tuple[int, bool]:
     """GET the page, POST the rating, POST the closing page; returns (POSTs made, acknowledged)."""
-
-    def request(method: str, path: str, body: str = "", headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
-        started = time.perf_counter()
-        conn.request(method, path, body=body or None, headers=headers or {})
-        response = conn.getresponse()
-        response.read()
-        latencies.append(time.perf_counter() - started)
-        return response
-
     path = f"/s/{token}/"
     started = time.perf_counter()
-    conn.request("GET", path)
-    page = conn.getresponse()
-    html = page.read().decode()
+    status, header, html = conn.request("GET", path)
     latencies.append(time.perf_counter() - started)
-    cookie = next((c.split(";", 1)[0] for k, c in page.getheaders() if k.lower() == "set-cookie" and c.startswith("csrftoken=")), "")
-    match = CSRF_FIELD.search(html)
-    if page.status != 200 or not cookie or not match:
+    cookie, field = CSRF_COOKIE.search(header), CSRF_FIELD.search(html)
+    if status != 200 or cookie is None or field is None:
         return 0, False
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie, "Referer": f"http://127.0.0.1{path}"}
-    form = {"csrfmiddlewaretoken": match.group(1), "lang": "en"}
-    first = request("POST", path, urlencode({**form, "page": "0", "item-likely-to-recommend": "9"}), headers)
-    if first.status != 303:
+    headers = f"Cookie: {cookie.group(1).decode()}\r\nReferer: http://127.0.0.1{path}\r\n"
+    form = {"csrfmiddlewaretoken": field.group(1).decode(), "lang": "en"}
+    started = time.perf_counter()
+    status, header, _ = conn.request("POST", path, urlencode({**form, "page": "0", "item-likely-to-recommend": "9"}).encode(), headers)
+    latencies.append(time.perf_counter() - started)
+    if status != 303:
         return 1, False
-    last = request("POST", path, urlencode({**form, "page": "1", "anonymity": "confidential", "comment": "Load test"}), headers)
-    return 2, last.status == 303 and "thanks" in (last.getheader("Location") or "")
+    started = time.perf_counter()
+    body = urlencode({**form, "page": "1", "anonymity": "confidential", "comment": "Load test"}).encode()
+    status, header, _ = conn.request("POST", path, body, headers)
+    latencies.append(time.perf_counter() - started)
+    location = LOCATION.search(header)
+    return 2, status == 303 and location is not None and b"/thanks/" in location.group(1)
 
 
 def client_process(port: int, tokens: list[str], stop_at: float, queue: Any) -> None:
     latencies: list[float] = []
-    posts = 0
+    posts = errors = 0
     acknowledged: list[str] = []
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = Connection(port)
     for token in tokens:
         if time.time() >= stop_at:
             break
         try:
             made, ok = one_patient(conn, token, latencies)
-        except (OSError, http.client.HTTPException):
+        except (OSError, ConnectionError, ValueError):
+            errors += 1
             conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             continue
         posts += made
         if ok:
             acknowledged.append(token)
-    queue.put({"latencies": latencies, "posts": posts, "acknowledged": acknowledged})
+    conn.close()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    queue.put({"latencies": latencies, "posts": posts, "acknowledged": acknowledged, "errors": errors,
+               "cpu": usage.ru_utime + usage.ru_stime})
+
+
+def drive(port: int, tokens: list[str], clients: int, seconds: float) -> tuple[list[dict[str, Any]], float]:
+    queue: Any = multiprocessing.Queue()
+    shares = [tokens[i::clients] for i in range(clients)]
+    stop_at = time.time() + seconds
+    started = time.perf_counter()
+    workers = [multiprocessing.Process(target=client_process, args=(port, share, stop_at, queue)) for share in shares]
+    for worker in workers:
+        worker.start()
+    parts = [queue.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    return parts, time.perf_counter() - started
+
+
+# --- one phase: one server configuration -----------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run_phase(name: str, env: dict[str, str], home: Path, tokens: list[str], workers: int, args: argparse.Namespace,
+              postmaster: int | None) -> tuple[dict[str, Any], list[str]]:
+    port = free_port()
+    log = home / f"serve-{name}.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([CAREL, "serve", "--port", str(port), "--threads", str(args.threads), "--workers", str(workers)],
+                                  env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(port, server, log)
+        # Warm-up (not measured): every worker thread opens its database connection, imports its
+        # templates and parses the instrument once.
+        warm = tokens[: args.clients * 10]
+        drive(port, warm, args.clients, 10)
+        tokens = tokens[len(warm):]
+        print(f"[{name}] {workers} worker(s) × {args.threads} threads; {args.clients} clients, up to {len(tokens):,} "
+              f"patients or {args.seconds:.0f} s; load average before: {load_average()}", file=sys.stderr)
+        server_cpu, pg_cpu = tree_cpu_seconds(server.pid), tree_cpu_seconds(postmaster) if postmaster else 0.0
+        busy, total = machine_busy_seconds()
+        parts, elapsed = drive(port, tokens, args.clients, args.seconds)
+        server_cpu = tree_cpu_seconds(server.pid) - server_cpu
+        pg_cpu = (tree_cpu_seconds(postmaster) - pg_cpu) if postmaster else 0.0
+        busy_after, total_after = machine_busy_seconds()
+        load = load_average()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    latencies = [x for part in parts for x in part["latencies"]]
+    posts = sum(part["posts"] for part in parts)
+    acknowledged = [t for part in parts for t in part["acknowledged"]]
+    client_cpu = sum(part["cpu"] for part in parts)
+    cores = os.cpu_count() or 1
+    requests = max(1, len(latencies))
+    machine_cpu = busy_after - busy
+    figures = {
+        "workers": workers,
+        "threads_per_worker": args.threads,
+        "clients": args.clients,
+        "seconds": round(elapsed, 2),
+        "requests": len(latencies),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "submissions_per_s": round(posts / elapsed, 1),
+        "surveys_completed_per_s": round(len(acknowledged) / elapsed, 1),
+        "latency_ms_p50": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "latency_ms_p95": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
+        "latency_ms_p99": round(percentile(latencies, 0.99) * 1000, 1) if latencies else None,
+        "client_errors": sum(part["errors"] for part in parts),
+        # CPU per request, and each party's share of the machine's cores during the phase.
+        "server_cpu_ms_per_request": round(server_cpu / requests * 1000, 2),
+        "postgres_cpu_ms_per_request": round(pg_cpu / requests * 1000, 2),
+        "client_cpu_ms_per_request": round(client_cpu / requests * 1000, 2),
+        "server_cpu_share": round(server_cpu / (elapsed * cores), 3),
+        "postgres_cpu_share": round(pg_cpu / (elapsed * cores), 3),
+        "client_cpu_share": round(client_cpu / (elapsed * cores), 3),
+        "other_cpu_share": round(max(0.0, machine_cpu - server_cpu - pg_cpu - client_cpu) / (elapsed * cores), 3),
+        "machine_busy_share": round(machine_cpu / max(1e-9, total_after - total), 3),
+        "load_average_after": load,
+    }
+    print(
+        f"[{name}] {figures['requests_per_s']} requests/s, {figures['submissions_per_s']} submissions/s, "
+        f"p50/p95/p99 {figures['latency_ms_p50']}/{figures['latency_ms_p95']}/{figures['latency_ms_p99']} ms; CPU per request: "
+        f"server {figures['server_cpu_ms_per_request']} ms, PostgreSQL {figures['postgres_cpu_ms_per_request']} ms, "
+        f"clients {figures['client_cpu_ms_per_request']} ms; core shares: server {figures['server_cpu_share']}, "
+        f"PostgreSQL {figures['postgres_cpu_share']}, clients {figures['client_cpu_share']}, "
+        f"other processes {figures['other_cpu_share']}; load average after: {load}",
+        file=sys.stderr,
+    )
+    return figures, acknowledged
 
 
 def check_stored(env: dict[str, str], acknowledged: list[str], out: Path) -> dict[str, int]:
@@ -171,17 +388,14 @@ print(json.dumps({{"acknowledged": len(acked), "stored": len(stored), "lost": le
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--links", type=int, default=3000, help="survey links prepared (one patient each)")
-    parser.add_argument("--clients", type=int, default=16, help="concurrent client processes")
-    parser.add_argument("--threads", type=int, default=16, help="waitress threads")
-    parser.add_argument("--seconds", type=float, default=60.0, help="stop driving load after this long")
+    parser.add_argument("--links", type=int, default=6000, help="survey links per phase (one patient each)")
+    parser.add_argument("--clients", type=int, default=12, help="concurrent client processes")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads per worker process")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes of the measured phase")
+    parser.add_argument("--seconds", type=float, default=30.0, help="stop driving load after this long, per phase")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the one-process baseline phase")
     parser.add_argument("--postgres-url", default="", help="an empty PostgreSQL database to use")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite (not the goal's setup)")
     args = parser.parse_args()
@@ -190,7 +404,9 @@ def main() -> int:
     cluster: ThrowawayPostgres | None = None
     backend = "sqlite"
     env = {**os.environ, "CARELOOP_HOME": str(home), "CARELOOP_SURVEY_RATE_PER_IP": "0", "CARELOOP_SURVEY_RATE_PER_TOKEN": "0"}
-    server: subprocess.Popen[bytes] | None = None
+    phases = [("forked", args.workers)] if args.no_baseline else [("baseline", 1), ("forked", args.workers)]
+    results: dict[str, dict[str, Any]] = {}
+    acknowledged: list[str] = []
     try:
         if args.postgres_url:
             env["CARELOOP_DATABASE_URL"], backend = args.postgres_url, "postgresql"
@@ -201,70 +417,42 @@ def main() -> int:
             except (RuntimeError, subprocess.CalledProcessError) as error:
                 print(f"PostgreSQL not available ({error}); measuring on SQLite instead", file=sys.stderr)
                 cluster = None
-        print(f"preparing a workspace on {backend} with {args.links:,} survey links…", file=sys.stderr)
+        per_phase = args.links + args.clients * 10
+        print(f"preparing a workspace on {backend} with {per_phase * len(phases):,} survey links…", file=sys.stderr)
         subprocess.run([CAREL, "init"], env=env, check=True, capture_output=True)
         tokens_file = home / "tokens.txt"
-        prepare_links(env, args.links, tokens_file)
+        prepare_links(env, per_phase * len(phases), tokens_file)
         tokens = tokens_file.read_text().split()
-        port = free_port()
-        server = subprocess.Popen([CAREL, "serve", "--port", str(port), "--threads", str(args.threads)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(port)
-        # Warm-up: the first requests import templates and open connections.
-        warm = http.client.HTTPConnection("127.0.0.1", port)
-        for token in tokens[:20]:
-            one_patient(warm, token, [])
-        tokens = tokens[20:]
-
-        print(f"driving load: {args.clients} clients, up to {len(tokens):,} patients or {args.seconds:.0f} s…", file=sys.stderr)
-        queue: Any = multiprocessing.Queue()
-        shares = [tokens[i :: args.clients] for i in range(args.clients)]
-        started = time.perf_counter()
-        stop_at = time.time() + args.seconds
-        workers = [multiprocessing.Process(target=client_process, args=(port, share, stop_at, queue)) for share in shares]
-        for worker in workers:
-            worker.start()
-        parts = [queue.get() for _ in workers]
-        for worker in workers:
-            worker.join()
-        elapsed = time.perf_counter() - started
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-
-    latencies = [x for part in parts for x in part["latencies"]]
-    posts = sum(part["posts"] for part in parts)
-    acknowledged = [t for part in parts for t in part["acknowledged"]]
-    try:
+        postmaster = cluster.postmaster_pid() if cluster else None
+        for index, (name, workers) in enumerate(phases):
+            figures, acked = run_phase(name, env, home, tokens[index * per_phase : (index + 1) * per_phase], workers, args, postmaster)
+            results[name], acknowledged = figures, acknowledged + acked
         stored = check_stored(env, acknowledged, home / "acknowledged.txt")
     finally:
         if cluster is not None:
             cluster.stop()
         shutil.rmtree(home, ignore_errors=True)
-    figures = {
+
+    forked = results["forked"]
+    summary: dict[str, Any] = {
         "backend": backend,
-        "clients": args.clients,
-        "server_threads": args.threads,
-        "seconds": round(elapsed, 2),
-        "requests": len(latencies),
-        "requests_per_s": round(len(latencies) / elapsed, 1),
-        "submissions_per_s": round(posts / elapsed, 1),
-        "surveys_completed_per_s": round(len(acknowledged) / elapsed, 1),
-        "latency_ms_p50": round(statistics.median(latencies) * 1000, 1) if latencies else None,
-        "latency_ms_p95": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
-        "latency_ms_p99": round(percentile(latencies, 0.99) * 1000, 1) if latencies else None,
+        "cpu_cores": os.cpu_count(),
+        "note": "server, PostgreSQL and the load clients share this machine's cores (CPU shares per phase)",
+        **{f"{name}_{key}": value for name, figures in results.items() for key, value in figures.items()},
         "goal_submissions_per_s": 500,
-        "goal_met": posts / elapsed >= 500,
+        "goal_met": forked["submissions_per_s"] >= 500,
         **stored,
     }
+    if "baseline" in results and results["baseline"]["submissions_per_s"]:
+        summary["ratio_submissions_forked_to_baseline"] = round(forked["submissions_per_s"] / results["baseline"]["submissions_per_s"], 2)
     print(
-        f"\n{figures['requests_per_s']} requests/s, {figures['submissions_per_s']} submissions/s (goal 500), "
-        f"{figures['surveys_completed_per_s']} surveys/s; p50 {figures['latency_ms_p50']} ms, p95 {figures['latency_ms_p95']} ms, "
-        f"p99 {figures['latency_ms_p99']} ms; acknowledged {stored['acknowledged']}, lost {stored['lost']}, doubled {stored['doubled']}",
+        f"\n{forked['requests_per_s']} requests/s, {forked['submissions_per_s']} submissions/s (goal 500) with "
+        f"{forked['workers']} workers; p50 {forked['latency_ms_p50']} ms, p95 {forked['latency_ms_p95']} ms, p99 {forked['latency_ms_p99']} ms"
+        + (f"; {summary['ratio_submissions_forked_to_baseline']}× the one-process baseline" if "ratio_submissions_forked_to_baseline" in summary else "")
+        + f"; acknowledged {stored['acknowledged']}, lost {stored['lost']}, doubled {stored['doubled']}",
         file=sys.stderr,
     )
-    print(json.dumps(figures))
+    print(json.dumps(summary))
     return 0 if stored["lost"] == 0 and stored["doubled"] == 0 else 1
 
 

@@ -235,8 +235,9 @@ TASKS = {
 # numbers, and why per address is the larger: careloop/surveys/rate_limits.py.
 SURVEY_RATE_PER_IP = envint("SURVEY_RATE_PER_IP", 300)
 SURVEY_RATE_PER_TOKEN = envint("SURVEY_RATE_PER_TOKEN", 60)
-# The cache counts those requests. Default: in the process's memory (one `careloop serve` process);
-# several processes need a shared one, e.g. CARELOOP_CACHE_URL=db (Django's database cache; run
+# The cache counts those requests. Default: in each process's memory; `careloop serve`'s worker
+# processes on one machine each allow their share of the limits (surveys/rate_limits.py). Several
+# machines need a shared cache, e.g. CARELOOP_CACHE_URL=db (Django's database cache; run
 # `careloop manage createcachetable` once).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "careloop_cache"}

@@ -14,7 +14,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from careloop.surveys.instrument_file import FREE_TEXT, SINGLE_CHOICE, ZERO_TEN, FREE_TEXT_LIMIT, InstrumentSpec, ItemSpec, spec_of
+from careloop.surveys.instrument_cache import answer_spec
+from careloop.surveys.instrument_file import FREE_TEXT, SINGLE_CHOICE, ZERO_TEN, FREE_TEXT_LIMIT, InstrumentSpec, ItemSpec
 from careloop.surveys.models import Anonymity, Answer, Invitation, Response
 from careloop.surveys.scoring import linear_score
 
@@ -161,15 +162,7 @@ def response_for(invitation: Invitation, language: str, existing: Response | Non
         return existing
     try:
         with transaction.atomic():
-            return Response.objects.create(
-                invitation=invitation,
-                instrument_version=invitation.instrument_version,
-                language=language,
-                touchpoint=invitation.touchpoint,
-                provider=invitation.provider,
-                location=invitation.location,
-                visit_type=invitation.visit_type,
-            )
+            return _start_response(invitation, language, page=0)
     except IntegrityError:
         # Two first pages sent at once: the other request made it.
         return Response.objects.get(invitation=invitation)
@@ -185,36 +178,97 @@ def save_page(
 ) -> dict[str, str]:
     """Keep this page's answers, forget answers to questions that skip logic now hides (a screener
     changed from yes to no), and remember the furthest page reached; returns the answers now stored.
+    `known` is the response's answers as the caller read them (read here when not given)."""
+    answers, gone = answers_after(spec, answers_of(response) if known is None else known, values, response.touchpoint)
+    with transaction.atomic():
+        _write_answers(response, spec, values, gone)
+        _note_progress(response, language, reached)
+    return answers
 
-    One upsert for the page's answers and at most one delete: the answer endpoint is the one page
-    every patient hits, so it does a handful of statements (bench/survey_load.py). `known` is the
-    response's answers as the caller read them (read here when not given)."""
-    answers = dict(answers_of(response) if known is None else known)
-    rows = []
+
+def save_answers(
+    invitation: Invitation,
+    response: Response | None,
+    spec: InstrumentSpec,
+    values: Mapping[str, str | None],
+    language: str,
+    step: int,
+    known: Mapping[str, str],
+) -> tuple[Response, int]:
+    """What a page submit does: start the response if this is the first page sent, keep the page's
+    answers (as save_page does) and move the furthest page reached to the step shown next, all in
+    one transaction; returns the response and that next step.
+
+    The answer endpoint is the one page every patient hits (bench/survey_load.py), so this is one
+    INSERT or UPDATE of the response and one upsert of the answers (plus a delete when skip logic
+    hides answers), committed together: a page is kept whole or not at all. `known` is the
+    response's answers as the caller read them (may be empty when the instrument has no skip logic:
+    then earlier answers decide nothing here)."""
+    answers, gone = answers_after(spec, known, values, invitation.touchpoint)
+    following = step_after(step, steps(spec, answers, invitation.touchpoint))
+    if response is not None:
+        with transaction.atomic():
+            _note_progress(response, language, following)
+            _write_answers(response, spec, values, gone)
+        return response, following
+    try:
+        with transaction.atomic():
+            response = _start_response(invitation, language, page=following)
+            _write_answers(response, spec, values, gone)
+        return response, following
+    except IntegrityError:
+        # Two first pages sent at once: the other request started the response; add this page to it.
+        existing = Response.objects.get(invitation=invitation)
+        return save_answers(invitation, existing, spec, values, language, step, answers_of(existing))
+
+
+def answers_after(
+    spec: InstrumentSpec, known: Mapping[str, str], values: Mapping[str, str | None], touchpoint: str
+) -> tuple[dict[str, str], list[str]]:
+    """The answers a response holds once `values` (one page, None = left blank) are kept, and the
+    item keys to delete: blanked answers and answers to questions skip logic now hides."""
+    answers = dict(known)
     for key, value in values.items():
-        item = spec.item(key)
-        if item is None:
+        if spec.item(key) is None:
             continue
         if value is None:
             answers.pop(key, None)
-            continue
-        top, score = derived_scores(item, value)
-        answers[key] = value
-        rows.append(Answer(response=response, item_key=key, value=value, top_box=top, score_100=score))
-    hidden = [key for key in list(answers) if (item := spec.item(key)) is not None and not is_shown(item, answers, response.touchpoint)]
+        else:
+            answers[key] = value
+    hidden = [key for key in list(answers) if (item := spec.item(key)) is not None and not is_shown(item, answers, touchpoint)]
     for key in hidden:
         answers.pop(key)
-    gone = [key for key, value in values.items() if value is None] + hidden
-    with transaction.atomic():
-        if rows:
-            # Upsert on (response, item_key): two submits of one page at once both land, the last wins.
-            Answer.objects.bulk_create(
-                rows, update_conflicts=True, unique_fields=["response", "item_key"], update_fields=["value", "top_box", "score_100"]
-            )
-        if gone:
-            Answer.objects.filter(response=response, item_key__in=gone).delete()
-        _note_progress(response, language, reached)
-    return answers
+    return answers, [key for key, value in values.items() if value is None] + hidden
+
+
+def _start_response(invitation: Invitation, language: str, page: int) -> Response:
+    return Response.objects.create(
+        invitation=invitation,
+        instrument_version=invitation.instrument_version,
+        language=language,
+        page=page,
+        touchpoint=invitation.touchpoint,
+        provider=invitation.provider,
+        location=invitation.location,
+        visit_type=invitation.visit_type,
+    )
+
+
+def _write_answers(response: Response, spec: InstrumentSpec, values: Mapping[str, str | None], gone: list[str]) -> None:
+    rows = []
+    for key, value in values.items():
+        item = spec.item(key)
+        if item is None or value is None:
+            continue
+        top, score = derived_scores(item, value)
+        rows.append(Answer(response=response, item_key=key, value=value, top_box=top, score_100=score))
+    if rows:
+        # Upsert on (response, item_key): two submits of one page at once both land, the last wins.
+        Answer.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["response", "item_key"], update_fields=["value", "top_box", "score_100"]
+        )
+    if gone:
+        Answer.objects.filter(response=response, item_key__in=gone).delete()
 
 
 def _note_progress(response: Response, language: str, reached: int) -> None:
@@ -256,11 +310,13 @@ def complete(invitation: Invitation, response: Response, closing: Closing, langu
         response.language = language
         response.is_complete = True
         response.completed_at = stamp
+        fields = ["anonymity", "consent_to_contact", "comment", "language", "is_complete", "completed_at"]
         if anonymous:
             # Cut the link to the invitation, hence to the visit and the patient (docs/surveys.md).
             response.invitation = None
             response.started_at = _start_of_day(response.started_at)
-        response.save()
+            fields += ["invitation", "started_at"]
+        response.save(update_fields=fields)
     return True
 
 
@@ -298,4 +354,18 @@ def item_view(
 
 
 def load_spec(invitation: Invitation) -> InstrumentSpec:
-    return spec_of(invitation.instrument_version)
+    """The invitation's instrument, parsed once per process (instrument_cache.py says why it is safe)."""
+    return answer_spec(invitation.instrument_version)
+
+
+def uses_skip_logic(spec: InstrumentSpec) -> bool:
+    """Whether earlier answers can change which questions and pages are shown."""
+    return any(item.show_if for item in spec.items())
+
+
+def response_in_progress(invitation: Invitation) -> Response | None:
+    """The invitation's response, read with it by tokens.find_invitation_to_answer (None if not started)."""
+    try:
+        return invitation.response
+    except Response.DoesNotExist:
+        return None

@@ -10,8 +10,11 @@ CARELOOP_SURVEY_RATE_PER_IP and CARELOOP_SURVEY_RATE_PER_TOKEN (requests per min
 
 A fixed one-minute window counted in Django's cache: `cache.add` then `cache.incr` are atomic in every
 cache backend Django ships, so concurrent requests never slip past the count. The default cache is
-per process (LocMem): right for `careloop serve` (one process, many threads). Several processes behind a
-balancer need a shared cache (CARELOOP_CACHE_URL, docs/surveys.md).
+per process (LocMem). `careloop serve` runs N worker processes (careloop/server_workers.py), each
+counting on its own, so each allows its share of a limit (rounded up): together they never allow more
+than the limit (plus at most one request per worker). One client on one connection meets its worker's
+share first, still far above a patient's pace. Several machines behind a balancer need a shared cache
+(CARELOOP_CACHE_URL, docs/surveys.md), and then each process counts the whole limit.
 """
 
 from __future__ import annotations
@@ -29,6 +32,25 @@ from django.http import HttpRequest, HttpResponse
 
 WINDOW_SECONDS = 60
 F = TypeVar("F", bound=Callable[..., HttpResponse])
+
+
+# How many processes share the limits when counts live in each process's memory (set by `careloop serve`).
+_processes = 1
+
+
+def share_among_processes(processes: int) -> None:
+    """Called once by `careloop serve` before it forks its workers. Only a per-process cache needs it."""
+    global _processes
+    _processes = max(1, processes) if _counts_per_process() else 1
+
+
+def _counts_per_process() -> bool:
+    return str(settings.CACHES["default"]["BACKEND"]).endswith("LocMemCache")
+
+
+def process_limit(per_minute: int) -> int:
+    """This process's share of a limit (0 stays 0: no limit)."""
+    return -(-per_minute // _processes) if per_minute > 0 else 0
 
 
 @dataclass(frozen=True)
@@ -71,10 +93,10 @@ def _token_key(token: str) -> str:
 
 
 def check_survey_request(request: HttpRequest, token: str) -> Verdict:
-    by_ip = count_request(f"ip:{client_address(request)}", settings.SURVEY_RATE_PER_IP)
+    by_ip = count_request(f"ip:{client_address(request)}", process_limit(settings.SURVEY_RATE_PER_IP))
     if not by_ip.allowed:
         return by_ip
-    return count_request(f"token:{_token_key(token)}", settings.SURVEY_RATE_PER_TOKEN)
+    return count_request(f"token:{_token_key(token)}", process_limit(settings.SURVEY_RATE_PER_TOKEN))
 
 
 def rate_limited(refused: Callable[[HttpRequest, int], HttpResponse]) -> Callable[[F], F]:

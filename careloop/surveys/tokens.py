@@ -52,6 +52,30 @@ def find_invitation(token: str) -> Invitation | None:
     return Invitation.objects.select_related("instrument_version__instrument").filter(token_hash=hash_token(token)).first()
 
 
+# What the answer pages read (views.py, answering.py); everything else stays in the database. The
+# version's definition is left out on purpose: instrument_cache parses it once per process.
+ANSWER_PAGE_FIELDS = (
+    "instrument_version_id", "touchpoint", "provider", "location", "visit_type", "language", "expires_at", "used_at",
+    "opened_at", "instrument_version__languages", "instrument_version__content_hash",
+    "response__invitation_id", "response__instrument_version_id", "response__language", "response__touchpoint",
+    "response__page", "response__started_at", "response__is_complete",
+)
+
+
+def find_invitation_to_answer(token: str) -> Invitation | None:
+    """The invitation behind an answer page, with its version and its response in progress (if any),
+    in one statement. Only the columns the answer pages use are read: this lookup runs on every
+    request to the answer endpoint, and Django's cost of building a query grows with its columns
+    (bench/survey_load.py). A field left out still loads if read, at the price of one more query
+    (tests/surveys/test_answer_statements.py counts them)."""
+    if not TOKEN_PATTERN.match(token):
+        return None
+    try:
+        return Invitation.objects.select_related("instrument_version", "response").only(*ANSWER_PAGE_FIELDS).get(token_hash=hash_token(token))
+    except Invitation.DoesNotExist:
+        return None
+
+
 def create_invitation(
     version: InstrumentVersion,
     *,

@@ -19,7 +19,7 @@ from careloop.surveys.invitations import note_opened
 from careloop.surveys.languages import available_languages, choose_language, wording
 from careloop.surveys.models import Instrument, Invitation, Response
 from careloop.surveys.rate_limits import rate_limited
-from careloop.surveys.tokens import find_invitation
+from careloop.surveys.tokens import find_invitation_to_answer
 
 # --- public: answering ------------------------------------------------------------------------
 
@@ -97,16 +97,20 @@ def _busy(request: HttpRequest, retry_after: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @rate_limited(_busy)
 def answer(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = find_invitation(token)
+    invitation = find_invitation_to_answer(token)
     closed = _closed(request, invitation)
     if closed is not None or invitation is None:
         return closed or _notice(request, "unknown", 404)
     spec = answering.load_spec(invitation)
-    response = Response.objects.filter(invitation=invitation).first()
+    response = answering.response_in_progress(invitation)
     asked_language = request.POST.get("lang") if request.method == "POST" else request.GET.get("lang")
     preferred = response.language if response else invitation.language
     language = choose_language(asked_language, preferred, request.headers.get("Accept-Language", ""), spec.languages)
-    answers = answering.answers_of(response)
+    # Earlier answers are shown again on a page (GET), and decide pages and questions under skip
+    # logic; a page submitted to an instrument without skip logic needs none of them, so the
+    # answer endpoint's busiest requests skip that read.
+    needs_answers = request.method == "GET" or answering.uses_skip_logic(spec)
+    answers = answering.answers_of(response) if needs_answers else {}
     all_steps = answering.steps(spec, answers, invitation.touchpoint)
     reached = response.page if response else all_steps[0]
     if request.method == "POST":
@@ -144,10 +148,7 @@ def _submit(
     if errors:
         sent = {**answers, **{k: v for k, v in values.items() if v}}
         return _page(request, spec, invitation, step, all_steps, language, sent, errors)
-    response = answering.response_for(invitation, language, existing=response)
-    stored = answering.save_page(response, spec, values, language, reached=step, known=answers)
-    following = answering.step_after(step, answering.steps(spec, stored, invitation.touchpoint))
-    answering.note_reached(response, following)
+    _, following = answering.save_answers(invitation, response, spec, values, language, step, known=answers)
     return _redirect(request, following, language)
 
 
@@ -215,7 +216,7 @@ def _closing_context(
 @require_GET
 @rate_limited(_busy)
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = find_invitation(token)
+    invitation = find_invitation_to_answer(token)
     if invitation is None:
         return _notice(request, "unknown", 404)
     if invitation.used_at is None:
