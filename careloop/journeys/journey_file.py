@@ -424,7 +424,7 @@ class YamlReader:
         min_n = self.integer(fields.get("min_n"), f"{path}.min_n", minimum=1)
         self.check_threshold(kind, threshold, fields.get("threshold"), fields.get("measure"), path)
         self.check_goal(kind, measure.get("score"), goal, fields.get("goal"), f"{path}.goal")
-        self.check_direction(kind, direction, fields.get("direction"), f"{path}.direction")
+        self.check_direction(kind, direction, fields.get("direction"), f"{path}.direction", measure.get("metric", ""))
         return StandardSpec(
             key=key,
             touchpoint=self.key(fields.get("touchpoint"), f"{path}.touchpoint"),
@@ -459,7 +459,7 @@ class YamlReader:
         if not low <= goal <= high:
             self.problem(node, path, f"goal {goal} is {what} and must be between {low:g} and {high:g}")
 
-    def check_direction(self, kind: str, direction: str, node: Node | None, path: str) -> None:
+    def check_direction(self, kind: str, direction: str, node: Node | None, path: str, metric: str = "") -> None:
         # These kinds measure the share of events that met the promise: more is always better.
         if kind in ("duration", "access", "audit") and direction == Direction.LOWER_IS_BETTER:
             self.problem(
@@ -467,6 +467,11 @@ class YamlReader:
                 path,
                 f"a {kind} standard measures the share of events meeting it, so its direction is higher_is_better",
             )
+        # A recovery metric has one sensible direction: a reopen rate going up is never good news.
+        if kind == "recovery" and metric in measures.RECOVERY_METRICS and direction:
+            expected, what = measures.RECOVERY_METRICS[metric]
+            if direction != expected:
+                self.problem(node, path, f"metric {metric} counts {what}, so its direction is {expected}")
 
     # --- measures ---
 
@@ -532,6 +537,11 @@ class YamlReader:
             "rank": rank,
             "unit": self.choice(fields.get("unit"), f"{path}.unit", measures.ACCESS_UNITS),
         }
+
+    def recovery_measure(self, fields: dict[str, Node], path: str, standard: str) -> dict[str, Any]:
+        metric = self.choice(fields.get("metric"), f"{path}.metric", list(measures.RECOVERY_METRICS))
+        scope = self.choice(fields["scope"], f"{path}.scope", measures.RECOVERY_SCOPES) if "scope" in fields else "touchpoint"
+        return {"metric": metric, "scope": scope}
 
     def problems_at(self, path: str) -> bool:
         return any(p.path.startswith(path) for p in self.problems)

@@ -33,6 +33,19 @@ VISIT_TYPES = tuple(VisitType.values)
 # cancellations); slot snapshots keep the next three, so ranks 1-3 can be measured.
 ACCESS_RANKS = (1, 2, 3)
 
+# What a recovery standard counts among service-recovery cases (careloop.recovery.case_counts says
+# exactly when a case is counted and when it meets the standard), and which way is better: a reopen
+# rate is the share of resolved cases that came back ("recover once", issue 7), so lower is better.
+RECOVERY_METRICS: dict[str, tuple[str, str]] = {
+    "first_contact_within_sla": ("higher_is_better", "cases whose patient was first contacted within the SLA"),
+    "resolved_within_sla": ("higher_is_better", "cases resolved within the SLA"),
+    "reopen_rate": ("lower_is_better", "resolved cases that were reopened"),
+    "close_the_loop_resolved": ("higher_is_better", "patients asked who say it was resolved for them"),
+}
+# Which cases a recovery standard counts: those opened at its own touchpoint, or every case of the
+# practice (cases without a touchpoint too: a detractor's score is about the whole practice).
+RECOVERY_SCOPES = ("touchpoint", "practice")
+
 # Keys allowed in each kind's definition, required first, in the canonical order of an export.
 MEASURE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "duration": (("kind", "table", "start", "end", "unit"), ("missing_end", "where")),
@@ -40,6 +53,7 @@ MEASURE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "survey": (("kind", "instrument", "items", "score"), ()),
     "audit": (("kind", "checklist", "question"), ()),
     "access": (("kind", "visit_type", "rank", "unit"), ()),
+    "recovery": (("kind", "metric"), ("scope",)),
 }
 
 # Kinds whose standard has a threshold for one event (in the measure's unit).

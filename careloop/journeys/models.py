@@ -30,6 +30,7 @@ class MeasureKind(models.TextChoices):
     SURVEY = "survey", "Survey item or composite"
     AUDIT = "audit", "Observation audit checklist"
     ACCESS = "access", "Third-next-available appointment"
+    RECOVERY = "recovery", "Service-recovery cases"
 
 
 class Direction(models.TextChoices):

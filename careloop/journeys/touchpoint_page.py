@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from careloop.journeys.measure_definitions import goal_range
+from careloop.journeys.measure_definitions import RECOVERY_METRICS, goal_range
 from careloop.journeys.models import Standard, Touchpoint
 
 # Timestamps in the words staff use for them (field names from careloop.events.models).
@@ -84,6 +84,10 @@ def measure_in_words(kind: str, definition: dict[str, object]) -> str:
         ordinal = ORDINALS.get(rank, str(rank)) if isinstance(rank, int) else _words(rank)
         visit_type = _words(definition.get("visit_type"))
         return f"{ordinal} next available {visit_type} appointment, {_unit_words(definition.get('unit'))}"
+    if kind == "recovery":
+        _, what = RECOVERY_METRICS.get(str(definition.get("metric")), ("", _words(definition.get("metric"))))
+        among = "every recovery case of the practice" if definition.get("scope") == "practice" else "recovery cases opened here"
+        return f"share of {what}, among {among}"
     return _words(kind)
 
 

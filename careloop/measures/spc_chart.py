@@ -239,6 +239,10 @@ def draw_chart(series: StandardSeries, title: str) -> ChartDrawing:
     drawing.y_axis_label = "Share meeting the standard" if as_share else "Score"
     if series.standard.kind == "rate":
         drawing.y_axis_label = "Share of events"
+    # A recovery standard's "met" counts what its metric names: for the reopen rate that is a case
+    # reopened, which is not "meeting the standard" (careloop/recovery/case_counts.py).
+    if series.standard.kind == "recovery":
+        drawing.y_axis_label = "Share of cases reopened" if series.standard.definition.get("metric") == "reopen_rate" else "Share of cases"
     if not series.points:
         drawing.description = "No complete period has been measured yet."
         return drawing

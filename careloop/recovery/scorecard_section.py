@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from careloop.accounts.models import StaffMember, User
 from careloop.accounts.roles import CAN_WORK_CASES
+from careloop.journeys.models import Journey
 from careloop.recovery import measurement
 from careloop.recovery.models import OPEN_STATUSES, Case
 
@@ -40,5 +41,9 @@ def section(request: HttpRequest, owner: StaffMember) -> ScorecardSection | None
     return ScorecardSection(
         title="Recovery cases",
         template="recovery/scorecard_section.html",
-        context={"rows": rows, "figures": measurement.figures_for(mine, now), "weeks": measurement.WEEKS},
+        context={
+            "rows": rows,
+            "figures": measurement.figures_for(mine, now, measurement.standards_of(Journey.objects.filter(is_active=True).first())),
+            "weeks": measurement.WEEKS,
+        },
     )

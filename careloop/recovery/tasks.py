@@ -1,6 +1,12 @@
 """Recovery's due work, run by `careloop worker` every few minutes: evaluate the rules (open cases),
-escalate missed SLAs, send the managers' digests. Each step is idempotent (opening.py,
-escalation.py), so a worker restarted mid-run, or two workers, neither lose nor double anything.
+escalate missed SLAs, send the managers' digests, and measure the journey's recovery standards.
+Each step is idempotent (opening.py, escalation.py, measures/recompute.py upserts), so a worker
+restarted mid-run, or two workers, neither lose nor double anything.
+
+The recovery standards are measured here, in full, rather than only by the nightly recompute: a case
+changes long after the week it was opened (a late contact, a reopening, the patient's answer) and a
+deadline passing makes a case count, neither of which the nightly run's recent window would see
+(case_counts.measure_recovery_standards).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django_tasks import task
 
+from careloop.recovery.case_counts import measure_recovery_standards
 from careloop.recovery.escalation import EscalationReport, escalate_overdue_cases, send_escalation_digests
 from careloop.recovery.rules import open_cases_by_rules
 
@@ -22,7 +29,8 @@ def work_recovery_once(now: datetime | None = None) -> dict[str, object]:
     report = EscalationReport()
     escalate_overdue_cases(moment, report)
     send_escalation_digests(moment, report)
-    return {"rules": rules.as_dict(), **report.as_dict()}
+    measured = measure_recovery_standards(moment)
+    return {"rules": rules.as_dict(), **report.as_dict(), "measured": measured}
 
 
 @task()

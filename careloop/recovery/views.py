@@ -222,17 +222,20 @@ def log_complaint(request: HttpRequest) -> HttpResponse:
 @require_permission(CAN_VIEW_AGGREGATES)
 @require_GET
 def recovery_standards(request: HttpRequest) -> HttpResponse:
-    """The recovery standards per touchpoint and per owner: aggregates only, no case is named."""
+    """The recovery figures per touchpoint and per owner, and the journey's recovery standards with
+    links to their pages (SPC charts): aggregates only, no case is named."""
     now = timezone.now()
     cases = measurement.recent_cases(now)
+    standards = measurement.standards_of(Journey.objects.filter(is_active=True).first())
     context = {
-        "overall": measurement.figures_for(cases, now),
+        "overall": measurement.figures_for(cases, now, standards),
         "groups": [
-            ("touchpoint", measurement.figures_by(measurement.by_touchpoint, cases, now)),
-            ("owner", measurement.figures_by(measurement.by_owner, cases, now)),
+            ("touchpoint", measurement.figures_by(measurement.by_touchpoint, cases, now, standards)),
+            ("owner", measurement.figures_by(measurement.by_owner, cases, now, standards)),
         ],
         "weeks": measurement.WEEKS,
-        "standards": measurement.STANDARDS,
+        "standards": standards,
+        "journey_standards": measurement.journey_standard_rows(),
     }
     return render(request, "recovery/standards.html", context)
 

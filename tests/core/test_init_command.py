@@ -26,7 +26,7 @@ def test_it_loads_the_default_template_and_summarises(capsys: Any) -> None:
     out = run_init(capsys)
     assert f"careloop workspace ready in {settings.HOME}" in out
     assert (
-        'Active journey: "Outpatient primary care" version 1, 14 touchpoints, 28 standards, 8 accountable owners '
+        'Active journey: "Outpatient primary care" version 1, 14 touchpoints, 34 standards, 8 accountable owners '
         f"(loaded now from {DEFAULT_JOURNEY_PATH})."
     ) in out
     assert Journey.objects.get().is_active
@@ -50,7 +50,7 @@ def test_it_loads_a_changed_file_as_version_2(capsys: Any, tmp_path: Path) -> No
     path = tmp_path / "journey.yaml"
     path.write_text(DEFAULT_JOURNEY_PATH.read_text(encoding="utf-8").replace("    threshold: 7\n", "    threshold: 5\n"), encoding="utf-8")
     out = run_init(capsys, "--journey", str(path))
-    assert f"version 2, 14 touchpoints, 28 standards, 8 accountable owners (loaded now from {path})" in out
+    assert f"version 2, 14 touchpoints, 34 standards, 8 accountable owners (loaded now from {path})" in out
     assert Journey.objects.get(is_active=True).standards.get(key="third-next-available").threshold == 5
 
 

@@ -43,7 +43,9 @@ def test_it_loads_the_default_template_as_active_version_1(default_journey: Jour
     assert default_journey.is_active
     assert default_journey.name == "Outpatient primary care"
     assert default_journey.touchpoints.count() == 14
-    assert default_journey.standards.count() == 28
+    # 28 standards of events and surveys, and 6 of service recovery (issue 7, item 4).
+    assert default_journey.standards.count() == 34
+    assert default_journey.standards.filter(kind="recovery").count() == 6
 
 
 def test_it_covers_every_touchpoint_the_issue_lists(default_journey: Journey) -> None:
@@ -55,7 +57,7 @@ def test_it_covers_every_touchpoint_the_issue_lists(default_journey: Journey) ->
 
 def test_it_cites_a_source_for_every_standard(default_journey: Journey) -> None:
     sources = list(default_journey.standards.values_list("source", flat=True))
-    assert len(sources) == 28
+    assert len(sources) == 34
     assert all(source.strip() for source in sources)
     # Where no external benchmark exists the template says so instead of inventing one.
     assert sum("no published benchmark" in source for source in sources) >= 5
@@ -124,7 +126,7 @@ def test_it_does_not_make_a_new_version_for_the_same_content(default_journey: Jo
     assert again.pk == default_journey.pk
     assert Journey.objects.count() == 1
     assert Touchpoint.objects.count() == 14
-    assert Standard.objects.count() == 28
+    assert Standard.objects.count() == 34
 
 
 def test_it_ignores_comments_and_spacing_when_comparing_content(default_journey: Journey, tmp_path: Path) -> None:

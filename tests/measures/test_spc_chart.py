@@ -119,3 +119,14 @@ def test_it_marks_a_concern_as_an_orange_diamond(db: Any) -> None:
 def test_it_says_so_when_nothing_is_measured_yet(db: Any) -> None:
     chart, svg = _svg(_survey_standard())
     assert chart.markers == [] and "No complete period has been measured yet." in svg
+
+
+@pytest.mark.parametrize(
+    ("metric", "label"),
+    [("reopen_rate", "Share of cases reopened"), ("first_contact_within_sla", "Share of cases")],
+)
+def test_it_names_what_a_recovery_standards_share_counts(db: Any, metric: str, label: str) -> None:
+    # The reopen rate's "met" is a reopened case: calling it "meeting the standard" would say the opposite.
+    standard = make_standard("recovery", "recovery", {"metric": metric, "scope": "practice"}, goal=0.05, min_n=5)
+    chart, svg = _svg(standard)
+    assert chart.y_axis_label == label and label in svg

@@ -18,6 +18,7 @@ from careloop.demo.recovery_work import work_demo_cases
 from careloop.demo.survey_sending import send_last_days_invitations
 from careloop.demo.workspace import login_card, prepare_workspace, refuse_to_replace_real_events, write_login_file
 from careloop.measures.recompute import recompute_measurements
+from careloop.recovery.case_counts import measure_recovery_standards
 
 MAX_MONTHS = 36
 
@@ -62,6 +63,8 @@ class Command(BaseCommand):
         self.stdout.write(analyse_demo_comments())
         # After the events, responses and comment analysis exist: the rules open cases from them.
         self.stdout.write(work_demo_cases(seed=seed, today=today).summary())
+        # The journey's recovery standards count those cases (careloop/recovery/case_counts.py).
+        measure_recovery_standards(timezone.make_aware(datetime.combine(today, datetime.min.time())))
         self.stdout.write(send_last_days_invitations(today, seed=seed, home=settings.HOME, public_url=url).summary())
         # Last: the review, the moment of the week and the brief read everything built before them.
         self.stdout.write(tell_governance_story(today, months=months, seed=seed, home=settings.HOME).summary())
