@@ -10,6 +10,11 @@ not passed, a snapshot whose slot was too far off); where lower is better, the e
 condition (the no-shows, the abandoned calls). Pending events (no end yet, threshold not yet passed)
 are neither, as in the engine (docs/measures.md, "Which events count").
 
+Recovery standards count cases, not events: their failures are the cases that counted against the
+standard (careloop/recovery/case_counts.py `cases_against`, judged by the same function that counts
+them), listed without the patient (case id, touchpoint, owner, opened, status, why), so that list
+needs no audit entry; each links to the case page, which applies its own access rules.
+
 Identity: rows carry `patient_ref` only for people with `can_view_patient_events`, and every such
 read is written to the audit log (one entry per patient shown) in the same transaction as the read.
 """
@@ -18,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -29,8 +34,11 @@ from careloop.accounts.models import User
 from careloop.accounts.roles import CAN_VIEW_PATIENT_EVENTS
 from careloop.journeys.models import Direction, MeasureKind, Standard
 from careloop.measures.business_time import practice_zone
-from careloop.measures.engine import EVENT_TIME, FailingEvents, MeasureError, analytics, failing_events
+from careloop.measures.engine import TABLE_BREAKDOWNS, FailingEvents, MeasureError, analytics, failing_events
 from careloop.measures.periods import Period, date_to_day, period_containing
+
+if TYPE_CHECKING:
+    from careloop.recovery.case_counts import CaseAgainst
 
 # At most this many failed events are listed (and audited); the count says how many there were.
 MAX_ROWS = 200
@@ -44,6 +52,8 @@ ID_FIELD = {
     "billing_inquiries": "inquiry_id",
     "audits": "audit_id",
 }
+# A breakdown value longer than any stored one (Measurement.breakdown_value) is refused before any query.
+MAX_BREAKDOWN_VALUE = 80
 # Columns that say where an event happened, those of them its table has.
 PLACE_FIELDS = ("provider", "location", "queue", "channel", "specialty", "category")
 
@@ -70,11 +80,40 @@ class Failures:
     period: Period
     total: int = 0
     events: list[FailedEvent] = field(default_factory=list)
+    # A recovery standard's cases that counted against it (no patient identity on them).
+    cases: list[CaseAgainst] = field(default_factory=list)
     shows_patients: bool = False
+    # The breakdown the list is filtered to, e.g. ("owner", "fran-frontdesk"); ("", "") for all.
+    breakdown: tuple[str, str] = ("", "")
 
     @property
     def truncated(self) -> bool:
-        return self.total > len(self.events)
+        return self.total > max(len(self.events), len(self.cases))
+
+    @property
+    def is_recovery(self) -> bool:
+        return self.standard.kind == MeasureKind.RECOVERY
+
+
+def allowed_breakdowns(standard: Standard) -> tuple[str, ...]:
+    """The dimensions the standard's measurements are broken down by: a recovery standard's by the
+    case's owner, an event standard's by its table's columns (engine.TABLE_BREAKDOWNS)."""
+    if standard.kind == MeasureKind.RECOVERY:
+        # Imported here because recovery builds on measures (as the engine does for counting).
+        from careloop.recovery.case_counts import DIMENSIONS
+
+        return DIMENSIONS
+    return TABLE_BREAKDOWNS.get(table_of(standard), ())
+
+
+def breakdown_from_query(standard: Standard, dimension: str, value: str) -> tuple[str, str] | None:
+    """(dimension, value) from the query string; ("", "") for none; None when either is not one the
+    standard can have (a dimension it is not broken down by, an empty or overlong value)."""
+    if not dimension and not value:
+        return ("", "")
+    if dimension not in allowed_breakdowns(standard) or not value or len(value) > MAX_BREAKDOWN_VALUE:
+        return None
+    return (dimension, value)
 
 
 def table_of(standard: Standard) -> str:
@@ -176,6 +215,8 @@ def failed_events(
     """The events of `period` (and of one breakdown value, e.g. ("provider", "dr-okafor")) that count
     against the standard, as the engine counted them. Patient references only for
     `can_view_patient_events`, each audited in this transaction."""
+    if standard.kind == MeasureKind.RECOVERY:
+        return _failed_cases(standard, period, as_of or timezone.now(), breakdown)
     if standard.kind not in (MeasureKind.DURATION, MeasureKind.RATE, MeasureKind.AUDIT, MeasureKind.ACCESS):
         raise DrilldownUnavailable(
             "Survey standards are measured from patients' answers, not events: see the survey results."
@@ -187,7 +228,7 @@ def failed_events(
     shows_patients = user.can(CAN_VIEW_PATIENT_EVENTS) and table in AUDIT_FIELD and table != "calls"
     with transaction.atomic():
         found = _found(standard, period, as_of, shows_patients, breakdown)
-        result = Failures(standard, period, total=found.total, shows_patients=shows_patients)
+        result = Failures(standard, period, total=found.total, shows_patients=shows_patients, breakdown=breakdown)
         for row in found.rows:
             at = datetime.fromtimestamp(float(row["at_epoch"]), UTC)
             result.events.append(
@@ -199,6 +240,21 @@ def failed_events(
         if shows_patients:
             _audit_reads(user, standard, period, table, [e.patient_ref for e in result.events if e.patient_ref], request)
     return result
+
+
+def _failed_cases(standard: Standard, period: Period, as_of: datetime, breakdown: tuple[str, str]) -> Failures:
+    """A recovery standard's cases of `period` (and of one owner) that counted against it. No patient
+    identity is read, so nothing is audited."""
+    from careloop.recovery.case_counts import cases_against
+
+    dimension, value = breakdown
+    if dimension and dimension not in allowed_breakdowns(standard):
+        raise DrilldownUnavailable(f"Standard {standard.key!r}: its cases are not broken down by {dimension!r}.")
+    try:
+        total, cases = cases_against(standard, period.start, period.end, as_of=as_of, owner_key=value, limit=MAX_ROWS)
+    except MeasureError as error:
+        raise DrilldownUnavailable(str(error)) from None
+    return Failures(standard, period, total=total, cases=cases, breakdown=breakdown)
 
 
 def _audit_reads(

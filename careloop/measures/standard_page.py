@@ -36,6 +36,11 @@ VARIATION_WORDS = {
 }
 NO_VARIATION = "No variation verdict yet: no complete period has enough data."
 BREAKDOWN_ORDER: dict[str, int] = {Breakdown.PROVIDER: 0, Breakdown.LOCATION: 1, Breakdown.VISIT_TYPE: 2}
+# Breakdowns whose values are staff keys, shown by the staff member's name as the scorecard names
+# owners: providers of visits, and the owner of a recovery standard's cases (recovery/case_counts.py).
+NAMED_BY_STAFF = (Breakdown.PROVIDER, "owner")
+# Words for the breakdowns that are not Measurement.Breakdown choices (a recovery standard's owner, a call's queue).
+DIMENSION_WORDS = {"owner": "Owner", "queue": "Queue", "agent": "Agent"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class BreakdownRow:
     interval: str
     goal_met: bool | None
     suppressed: bool
+    # The stored dimension and value, for the link to this row's failures (?by=…&value=…).
+    dimension: str = ""
+    key: str = ""
 
 
 def active_standard_or_404(key: str) -> Standard:
@@ -132,30 +140,48 @@ def _interval_words(measurement: Measurement, as_share: bool) -> str:
     return f"{format_figure(low, as_share)} – {format_figure(high, as_share)}"
 
 
+def _dimension_words(dimension: str) -> str:
+    return DIMENSION_WORDS.get(dimension) or str(dict(Breakdown.choices).get(dimension, dimension))
+
+
+def breakdown_value_name(dimension: str, value: str) -> str:
+    """E.g. "Owner Fran Front-desk": the staff member's name where the value is a staff key, else
+    the value itself (plain text: the template escapes it)."""
+    name = value
+    if dimension in NAMED_BY_STAFF:
+        name = StaffMember.objects.filter(key=value).values_list("name", flat=True).first() or value
+    return f"{_dimension_words(dimension)} {name}"
+
+
 def breakdown_rows(standard: Standard, period_kind: str, period_start: date | None) -> list[BreakdownRow]:
-    """The latest charted period, by provider, location and visit type."""
+    """The latest charted period, by provider, location and visit type (or owner, queue, agent)."""
     if period_start is None:
         return []
     rows = Measurement.objects.filter(standard=standard, period_kind=period_kind, period_start=period_start).exclude(
         breakdown=Breakdown.PRACTICE
     )
-    names = dict(StaffMember.objects.filter(key__in=[m.breakdown_value for m in rows if m.breakdown == Breakdown.PROVIDER]).values_list("key", "name"))
+    staff_keys = [m.breakdown_value for m in rows if m.breakdown in NAMED_BY_STAFF]
+    names = dict(StaffMember.objects.filter(key__in=staff_keys).values_list("key", "name"))
     result = []
-    for m in sorted(rows, key=lambda m: (BREAKDOWN_ORDER.get(m.breakdown, 9), m.breakdown_value)):
+    for m in sorted(rows, key=lambda m: (BREAKDOWN_ORDER.get(m.breakdown, 9), m.breakdown, m.breakdown_value)):
         as_share = m.share is not None or m.mean is None
+        shown = names.get(m.breakdown_value, m.breakdown_value) if m.breakdown in NAMED_BY_STAFF else m.breakdown_value
+        words = _dimension_words(m.breakdown)
         if m.suppressed:
-            result.append(BreakdownRow(m.get_breakdown_display(), names.get(m.breakdown_value, m.breakdown_value), m.n, "not enough data", "", None, True))
+            result.append(BreakdownRow(words, shown, m.n, "not enough data", "", None, True, m.breakdown, m.breakdown_value))
             continue
         figure = m.share if m.share is not None else m.mean
         result.append(
             BreakdownRow(
-                m.get_breakdown_display(),
-                names.get(m.breakdown_value, m.breakdown_value),
+                words,
+                shown,
                 m.n,
                 format_figure(figure, as_share) if figure is not None else "",
                 _interval_words(m, as_share),
                 m.goal_met,
                 False,
+                m.breakdown,
+                m.breakdown_value,
             )
         )
     return result

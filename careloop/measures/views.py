@@ -13,7 +13,7 @@ from django.urls import reverse
 from careloop.accounts.access import require_permission
 from careloop.accounts.models import StaffMember, User
 from careloop.accounts.roles import CAN_EDIT_JOURNEY, CAN_RECORD_CHANGES, CAN_VIEW_AGGREGATES
-from careloop.measures.drilldown import DrilldownUnavailable, failed_events, period_from_query
+from careloop.measures.drilldown import DrilldownUnavailable, breakdown_from_query, failed_events, period_from_query
 from careloop.measures.forms import ProcessChangeForm, SignalStatusForm
 from careloop.measures.models import Signal
 from careloop.measures.periods import PeriodKind
@@ -21,7 +21,7 @@ from careloop.measures.process_changes import ProcessChangeError, record_process
 from careloop.measures.scorecard import build_scorecard
 from careloop.measures.series import standard_series
 from careloop.measures.signals import SignalStatusError, change_signal_status, open_signals
-from careloop.measures.standard_page import active_standard_or_404, build_standard_page
+from careloop.measures.standard_page import active_standard_or_404, breakdown_value_name, build_standard_page
 
 
 def _period_kind(request: HttpRequest, default: str) -> str:
@@ -38,10 +38,17 @@ def standard_detail(request: HttpRequest, standard_key: str) -> HttpResponse:
 
 @require_permission(CAN_VIEW_AGGREGATES)
 def standard_failures(request: HttpRequest, standard_key: str) -> HttpResponse:
-    """?period=YYYY-MM-DD&kind=week|month; without a period, the latest charted one."""
+    """?period=YYYY-MM-DD&kind=week|month[&by=owner&value=fran-frontdesk]; without a period, the
+    latest charted one; with a breakdown, only that breakdown value's failures."""
     standard = active_standard_or_404(standard_key)
     kind = _period_kind(request, PeriodKind.WEEK)
     context: dict[str, object] = {"standard": standard, "kind": kind}
+    breakdown = breakdown_from_query(standard, request.GET.get("by", ""), request.GET.get("value", ""))
+    if breakdown is None:
+        context["error"] = "That breakdown is not one this standard is measured by: pick a row from the standard's breakdown table."
+        return render(request, "measures/failures.html", context, status=400)
+    if breakdown[0]:
+        context["breakdown_words"] = breakdown_value_name(breakdown[0], breakdown[1])
     raw = request.GET.get("period", "")
     if raw:
         period = period_from_query(raw, kind)
@@ -56,7 +63,7 @@ def standard_failures(request: HttpRequest, standard_key: str) -> HttpResponse:
         return render(request, "measures/failures.html", context)
     context["period"] = period
     try:
-        context["failures"] = failed_events(_user(request), standard, period, request=request)
+        context["failures"] = failed_events(_user(request), standard, period, request=request, breakdown=breakdown)
     except DrilldownUnavailable as error:
         context["error"] = str(error)
     return render(request, "measures/failures.html", context)

@@ -31,17 +31,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import NamedTuple
+from uuid import UUID
 
 import pyarrow as pa  # type: ignore[import-untyped]
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from careloop.journeys.models import MeasureKind, Standard
+from careloop.journeys.models import Direction, MeasureKind, Standard
 from careloop.measures.business_time import practice_zone
 from careloop.measures.engine import UNKNOWN, MeasureError, StandardCounts
-from careloop.measures.periods import date_to_day, local_date
+from careloop.measures.periods import date_to_day, local_date, local_midnight
 from careloop.measures.recompute import recompute_measurements
 from careloop.recovery.models import OPEN_STATUSES, Case, CloseLoopAnswer, Status
 
@@ -191,6 +193,70 @@ def count_recovery_cases(standard: Standard, *, since: datetime | None, as_of: d
         }
     )
     return StandardCounts(standard, DIMENSIONS, table)
+
+
+@dataclass(frozen=True)
+class CaseAgainst:
+    """One case that counted against a recovery standard, without the patient: the case's id (its
+    page applies its own access rules), where, whose, when, its state and why it counts."""
+
+    external_id: UUID
+    touchpoint: str
+    owner_key: str
+    owner_name: str
+    opened_at: datetime
+    status: str
+    why: str
+
+
+def _why(metric: str, case: CaseFacts) -> str:
+    """Why the case counts against its standard, in words (the judge's reason, not the patient's story)."""
+    if metric == "first_contact_within_sla":
+        return "first contact after its deadline" if case.first_contacted_at is not None else "no first contact by its deadline"
+    if metric == "resolved_within_sla":
+        return "resolved after its deadline" if case.resolved_at is not None and case.status == Status.RESOLVED else "still open past its resolution deadline"
+    if metric == "reopen_rate":
+        return f"reopened {case.reopen_count} time{'s' if case.reopen_count != 1 else ''}"
+    return f"the patient answered \u201c{CloseLoopAnswer(case.close_loop_answer).label.lower()}\u201d to \u201cwas this resolved for you?\u201d"
+
+
+def cases_against(
+    standard: Standard, first: date, end: date, *, as_of: datetime, owner_key: str = "", limit: int = 200
+) -> tuple[int, list[CaseAgainst]]:
+    """How many cases opened on local days [first, end) (and of one owner's key, `UNKNOWN` for
+    none) count against the standard, and the first `limit` of them, oldest first: judged by `judge`,
+    as `day_counts` counts them. Where higher is better those not met (n − met of the period); for the
+    reopen rate, a ceiling, those "met" (reopened), as the events drill-down lists a rate's condition."""
+    if standard.kind != MeasureKind.RECOVERY:
+        raise MeasureError(f"Standard {standard.key!r} is a {standard.kind} standard, not a recovery one.")
+    metric = _metric(standard)
+    zone = practice_zone()
+    cases = (
+        cases_of(standard, since=local_midnight(first, zone), as_of=as_of)
+        .filter(CANDIDATES[metric], opened_at__lt=local_midnight(end, zone))
+        .order_by("opened_at", "id")
+        .values_list(*FACT_FIELDS, "external_id", "touchpoint__name", "owner__name")
+    )
+    against_is_met = standard.direction == Direction.LOWER_IS_BETTER
+    total = 0
+    listed: list[CaseAgainst] = []
+    for row in cases:
+        facts = CaseFacts(*row[: len(FACT_FIELDS)])
+        external_id, touchpoint, owner_name = row[len(FACT_FIELDS):]
+        verdict = judge(metric, facts, as_of)
+        if verdict is None or verdict[1] != against_is_met:
+            continue
+        if owner_key and (facts.owner_key or UNKNOWN) != owner_key:
+            continue
+        total += 1
+        if len(listed) < limit:
+            listed.append(
+                CaseAgainst(
+                    external_id, touchpoint or "", facts.owner_key, owner_name or "", facts.opened_at,
+                    Status(facts.status).label, _why(metric, facts),
+                )
+            )
+    return total, listed
 
 
 def recovery_standards() -> list[Standard]:
