@@ -37,14 +37,18 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        # Its first start migrates a fresh workspace and collects static files: on a busy 2-core CI
+        # machine that has taken over 70 s, so the wait is generous and a miss says what happened.
+        deadline = time.monotonic() + 240
+        while True:
             try:
                 urllib.request.urlopen(f"{base}/login/", timeout=2)
                 break
             except OSError:
                 if process.poll() is not None:
                     pytest.fail(f"careloop serve exited: {process.stdout.read() if process.stdout else ''}")
+                if time.monotonic() > deadline:
+                    pytest.fail("careloop serve did not answer /login/ within 240 s")
                 time.sleep(0.3)
         yield base
     finally:
