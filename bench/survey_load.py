@@ -6,10 +6,14 @@ In one run it:
    started from /usr/lib/postgresql/*/bin (as the `postgres` user when run as root), or SQLite as a
    last resort (said in the output: not the goal's setup);
 2. runs `careloop init` there and prepares survey links (one patient each);
-3. measures two phases against the same database, each with its own links: the baseline, `careloop
-   serve --workers 1` (one waitress process, as before issue 5's load work), then `careloop serve` with
-   --workers processes (default: one per CPU core). Rate limits are off because all the load comes from
-   one address; everything else (CSRF, CSP, security headers, sessions, audit) runs as in production;
+3. measures three phases against the same database, each with its own links: the baseline, `careloop
+   serve --workers 1` (one waitress process, as before issue 5's load work); the peer, a minimal WSGI app
+   with no careloop or Django code (one SELECT per GET; per POST one transaction: SELECT ... FOR UPDATE
+   of the link and INSERT of the answer row; 303) under the same server (waitress forked by careloop's
+   supervisor, same workers and threads) and the same clients: the most this machine can do at all
+   (PostgreSQL only; --no-peer skips it); then `careloop serve` with --workers processes (default: one
+   per CPU core). Rate limits are off because all the load comes from one address; everything else
+   (CSRF, CSP, security headers, audit) runs as in production;
 4. drives the answer endpoint from --clients client processes on loopback, each patient doing what a
    browser does: GET the page (CSRF cookie and token), POST the rating, POST the closing page. The
    clients speak HTTP/1.1 keep-alive over plain sockets with minimal parsing, so they take little CPU
@@ -17,7 +21,7 @@ In one run it:
    clients, the server and the database share this machine's cores;
 5. checks in the database that every acknowledged submission is stored and no link has two responses;
 6. prints per phase requests/s, submissions/s (POSTs), surveys completed/s, p50/p95/p99 latency per
-   request, CPU seconds per request, and the ratio of the two phases.
+   request, CPU seconds per request, and the ratios of careloop's forked phase to the baseline and to the peer.
 
 Bounded in count (--links per phase) and time (--seconds per phase): whichever comes first ends a phase.
 
@@ -294,6 +298,106 @@ def drive(port: int, tokens: list[str], clients: int, seconds: float) -> tuple[l
     return parts, time.perf_counter() - started
 
 
+# --- the peer: what 2 cores here can do at all ------------------------------------------------------
+
+PEER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS bench_peer_link (token_hash text PRIMARY KEY, used_at timestamptz);
+CREATE TABLE IF NOT EXISTS bench_peer_answer (id bigserial PRIMARY KEY, token_hash text NOT NULL, page int NOT NULL,
+                                              body text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+"""
+PEER_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Survey</title></head><body><form method="post">'
+    '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}"><button>Next</button></form></body></html>'
+)
+
+
+def peer_application(dsn: str) -> Any:
+    """The least a submission needs, with no careloop (and no Django) code: a GET reads the link
+    (one SELECT) and answers a small page with a form token and its cookie; a POST parses the form and,
+    in one transaction, locks the link (SELECT ... FOR UPDATE), INSERTs the answer row (and on the
+    last page marks the link used), then answers 303. One connection per server thread, kept open."""
+    import hashlib
+    import secrets
+    import threading
+    from urllib.parse import parse_qs
+
+    import psycopg
+
+    local = threading.local()
+
+    def connection() -> Any:
+        if getattr(local, "conn", None) is None:
+            local.conn = psycopg.connect(dsn)
+        return local.conn
+
+    def application(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        path = environ["PATH_INFO"]
+        token_hash = hashlib.sha256(path.strip("/").split("/")[-1].encode()).hexdigest()
+        conn = connection()
+        if environ["REQUEST_METHOD"] == "GET":
+            with conn.transaction():
+                found = conn.execute("SELECT used_at FROM bench_peer_link WHERE token_hash = %s", (token_hash,)).fetchone()
+            if found is None:
+                start_response("404 Not Found", [("Content-Length", "0")])
+                return [b""]
+            csrf = secrets.token_urlsafe(24)
+            body = PEER_PAGE.format(csrf=csrf).encode()
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
+                                      ("Set-Cookie", f"csrftoken={csrf}; Path=/; HttpOnly; SameSite=Lax")])
+            return [body]
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        form = parse_qs(environ["wsgi.input"].read(size).decode())
+        page = int(form.get("page", ["0"])[0])
+        with conn.transaction():
+            conn.execute("SELECT used_at FROM bench_peer_link WHERE token_hash = %s FOR UPDATE", (token_hash,))
+            conn.execute("INSERT INTO bench_peer_answer (token_hash, page, body) VALUES (%s, %s, %s)",
+                         (token_hash, page, json.dumps({k: v[0] for k, v in form.items()})))
+            if page == 1:
+                conn.execute("UPDATE bench_peer_link SET used_at = now() WHERE token_hash = %s", (token_hash,))
+        where = f"{path}thanks/" if page == 1 else f"{path}?page=1"
+        start_response("303 See Other", [("Location", where), ("Content-Length", "0")])
+        return [b""]
+
+    return application
+
+
+def serve_peer(dsn: str, port: int, workers: int, threads: int) -> int:
+    """The peer under the same server as careloop: waitress, forked per core by careloop's supervisor."""
+    from waitress import serve
+
+    from careloop import server_workers
+
+    app = peer_application(dsn)
+    print(f"peer listening on {port}", flush=True)
+    return server_workers.serve_forked(
+        lambda sock: serve(app, sockets=[sock], threads=threads, ident="peer"), "127.0.0.1", port, workers, before_fork=lambda: None
+    )
+
+
+def prepare_peer(dsn: str, tokens: list[str]) -> None:
+    import hashlib
+
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        conn.execute(PEER_SCHEMA)
+        with conn.cursor() as cursor:
+            cursor.executemany("INSERT INTO bench_peer_link (token_hash) VALUES (%s)",
+                               [(hashlib.sha256(t.encode()).hexdigest(),) for t in tokens])
+
+
+def peer_stored(dsn: str, acknowledged: list[str]) -> dict[str, int]:
+    import hashlib
+
+    import psycopg
+
+    hashes = [hashlib.sha256(t.encode()).hexdigest() for t in acknowledged]
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM bench_peer_link WHERE used_at IS NOT NULL AND token_hash = ANY(%s)", (hashes,)).fetchone()
+    stored = int(row[0]) if row else 0
+    return {"peer_acknowledged": len(hashes), "peer_lost": len(hashes) - stored}
+
+
 # --- one phase: one server configuration -----------------------------------------------------------
 
 
@@ -307,8 +411,11 @@ def run_phase(name: str, env: dict[str, str], home: Path, tokens: list[str], wor
     port = free_port()
     log = home / f"serve-{name}.log"
     with log.open("wb") as out:
-        server = subprocess.Popen([CAREL, "serve", "--port", str(port), "--threads", str(args.threads), "--workers", str(workers)],
-                                  env=env, stdout=out, stderr=subprocess.STDOUT)
+        command = [CAREL, "serve", "--port", str(port), "--threads", str(args.threads), "--workers", str(workers)]
+        if name == "peer":
+            command = [sys.executable, __file__, "--serve-peer", str(port), "--postgres-url", env["CARELOOP_DATABASE_URL"],
+                       "--threads", str(args.threads), "--workers", str(workers)]
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for(port, server, log)
         # Warm-up (not measured): every worker thread opens its database connection, imports its
@@ -398,13 +505,18 @@ def main() -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip the one-process baseline phase")
     parser.add_argument("--postgres-url", default="", help="an empty PostgreSQL database to use")
     parser.add_argument("--sqlite", action="store_true", help="use SQLite (not the goal's setup)")
+    parser.add_argument("--no-peer", action="store_true", help="skip the peer phase (a minimal WSGI app: the machine's ceiling)")
+    parser.add_argument("--serve-peer", type=int, default=0, help=argparse.SUPPRESS)  # internal: run the peer server on this port
     args = parser.parse_args()
+    if args.serve_peer:
+        return serve_peer(args.postgres_url, args.serve_peer, args.workers, args.threads)
 
     home = Path(tempfile.mkdtemp(prefix="careloop-bench-survey-"))
     cluster: ThrowawayPostgres | None = None
     backend = "sqlite"
     env = {**os.environ, "CARELOOP_HOME": str(home), "CARELOOP_SURVEY_RATE_PER_IP": "0", "CARELOOP_SURVEY_RATE_PER_TOKEN": "0"}
     phases = [("forked", args.workers)] if args.no_baseline else [("baseline", 1), ("forked", args.workers)]
+    peer_tokens: list[str] = []
     results: dict[str, dict[str, Any]] = {}
     acknowledged: list[str] = []
     try:
@@ -417,6 +529,8 @@ def main() -> int:
             except (RuntimeError, subprocess.CalledProcessError) as error:
                 print(f"PostgreSQL not available ({error}); measuring on SQLite instead", file=sys.stderr)
                 cluster = None
+        if not args.no_peer and backend.startswith("postgresql"):
+            phases.insert(-1, ("peer", args.workers))
         per_phase = args.links + args.clients * 10
         print(f"preparing a workspace on {backend} with {per_phase * len(phases):,} survey links…", file=sys.stderr)
         subprocess.run([CAREL, "init"], env=env, check=True, capture_output=True)
@@ -425,9 +539,18 @@ def main() -> int:
         tokens = tokens_file.read_text().split()
         postmaster = cluster.postmaster_pid() if cluster else None
         for index, (name, workers) in enumerate(phases):
-            figures, acked = run_phase(name, env, home, tokens[index * per_phase : (index + 1) * per_phase], workers, args, postmaster)
-            results[name], acknowledged = figures, acknowledged + acked
+            share = tokens[index * per_phase : (index + 1) * per_phase]
+            if name == "peer":
+                prepare_peer(env["CARELOOP_DATABASE_URL"], share)
+            figures, acked = run_phase(name, env, home, share, workers, args, postmaster)
+            results[name] = figures
+            if name == "peer":
+                peer_tokens = acked
+            else:
+                acknowledged = acknowledged + acked
         stored = check_stored(env, acknowledged, home / "acknowledged.txt")
+        if peer_tokens:
+            stored.update(peer_stored(env["CARELOOP_DATABASE_URL"], peer_tokens))
     finally:
         if cluster is not None:
             cluster.stop()
@@ -443,17 +566,24 @@ def main() -> int:
         "goal_met": forked["submissions_per_s"] >= 500,
         **stored,
     }
+    if "peer" in results and results["peer"]["submissions_per_s"]:
+        # How close careloop comes to the most this machine can do with the same server, clients and database.
+        summary["ratio_submissions_forked_to_peer"] = round(forked["submissions_per_s"] / results["peer"]["submissions_per_s"], 3)
+        summary["ratio_server_cpu_forked_to_peer"] = round(
+            forked["server_cpu_ms_per_request"] / max(1e-9, results["peer"]["server_cpu_ms_per_request"]), 2)
     if "baseline" in results and results["baseline"]["submissions_per_s"]:
         summary["ratio_submissions_forked_to_baseline"] = round(forked["submissions_per_s"] / results["baseline"]["submissions_per_s"], 2)
     print(
         f"\n{forked['requests_per_s']} requests/s, {forked['submissions_per_s']} submissions/s (goal 500) with "
         f"{forked['workers']} workers; p50 {forked['latency_ms_p50']} ms, p95 {forked['latency_ms_p95']} ms, p99 {forked['latency_ms_p99']} ms"
         + (f"; {summary['ratio_submissions_forked_to_baseline']}× the one-process baseline" if "ratio_submissions_forked_to_baseline" in summary else "")
+        + (f"; peer (minimal WSGI app, the machine's ceiling) {results['peer']['submissions_per_s']} submissions/s"
+           if "peer" in results else "")
         + f"; acknowledged {stored['acknowledged']}, lost {stored['lost']}, doubled {stored['doubled']}",
         file=sys.stderr,
     )
     print(json.dumps(summary))
-    return 0 if stored["lost"] == 0 and stored["doubled"] == 0 else 1
+    return 0 if stored["lost"] == 0 and stored["doubled"] == 0 and stored.get("peer_lost", 0) == 0 else 1
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from careloop.events.models import Visit, VisitStatus
+from careloop.surveys.answer_lookup import find_by_token_hash
 from careloop.surveys.models import Audience, InstrumentVersion, Invitation, InvitationChannel
 
 TOKEN_BYTES = 24
@@ -64,10 +65,17 @@ ANSWER_PAGE_FIELDS = (
 
 def find_invitation_to_answer(token: str) -> Invitation | None:
     """The invitation behind an answer page, with its version and its response in progress (if any),
-    in one statement. Only the columns the answer pages use are read: this lookup runs on every
-    request to the answer endpoint, and Django's cost of building a query grows with its columns
-    (bench/survey_load.py). A field left out still loads if read, at the price of one more query
-    (tests/surveys/test_answer_statements.py counts them)."""
+    in one statement. Only the columns the answer pages use are read. The statement is prepared once
+    (answer_lookup.py says why); it gives what find_invitation_to_answer_by_orm gives. A field left out
+    still loads if read, at the price of one more query (tests/surveys/test_answer_statements.py)."""
+    if not TOKEN_PATTERN.match(token):
+        return None
+    return find_by_token_hash(hash_token(token))
+
+
+def find_invitation_to_answer_by_orm(token: str) -> Invitation | None:
+    """The reference for find_invitation_to_answer, built by the ORM on each call
+    (tests/surveys/test_find_invitation_fast.py compares the two)."""
     if not TOKEN_PATTERN.match(token):
         return None
     try:

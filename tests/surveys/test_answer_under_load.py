@@ -76,3 +76,41 @@ def test_it_completes_each_link_once_and_keeps_every_acknowledged_answer() -> No
     assert completed.count() == LINKS
     for response in completed:
         assert response.comment.startswith("racer ")
+
+
+def test_it_completes_each_link_once_through_the_served_application() -> None:
+    """The same race through careloop.wsgi.application, as waitress calls it: the answer pages' own
+    handler (surveys/answer_handler.py), CSRF enforced, each racer with its own cookie and form token."""
+    from careloop import wsgi
+    from tests.surveys.wsgi_calls import call
+
+    links = [survey_link("nps") for _ in range(LINKS)]
+    barrier = threading.Barrier(LINKS * RACERS)
+    results: list[tuple[str, int, str]] = []
+    lock = threading.Lock()
+
+    def submit(link: NewInvitation, n: int) -> None:
+        try:
+            page = call(wsgi.application, "GET", link.path())
+            form = {"csrfmiddlewaretoken": page.form_token(), "lang": "en"}
+            call(wsgi.application, "POST", link.path(), {**form, "page": "0", "item-likely-to-recommend": str(n)}, cookie=page.cookie())
+            barrier.wait(timeout=60)
+            done = call(wsgi.application, "POST", link.path(), {**form, "page": "1", "anonymity": "confidential", "comment": f"racer {n}"},
+                        cookie=page.cookie())
+            with lock:
+                results.append((link.token, done.status, done.headers.get("Location", "")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(link, n)) for link in links for n in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(results) == LINKS * RACERS and all(status in (200, 303) for _, status, _ in results)
+    thanked = Counter(token for token, status, location in results if status == 303 and location.endswith("thanks/?lang=en"))
+    assert thanked == Counter({link.token: 1 for link in links})
+    per_link = Counter(Response.objects.values_list("invitation_id", flat=True))
+    assert sorted(per_link.values()) == [1] * LINKS
+    assert Response.objects.filter(is_complete=True).count() == LINKS
+    assert Answer.objects.count() == LINKS
