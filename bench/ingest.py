@@ -275,15 +275,22 @@ def child(args: argparse.Namespace) -> None:
     blocks = list(ColumnarReader(ValueReader(spec, read, csv_file), csv_file, "+00:00" if writer_kind else "").blocks())
     figures["csv_parse_only_rows_per_s"] = round(rows / (time.perf_counter() - clock))
     Visit.objects.all().delete()
+    run_id = ImportRun.objects.latest("pk").pk
     with transaction.atomic():
-        writer = UpsertWriter(spec, ImportRun.objects.latest("pk").pk)
+        writer = UpsertWriter(spec, run_id)
         clock = time.perf_counter()
         for block in blocks:
             writer.write_table(block.table, block.hashes)
         writer.finish_table()
         figures["csv_store_only_rows_per_s"] = round(rows / (time.perf_counter() - clock))
         assert writer.inserted == rows
+        clock = time.perf_counter()
+    figures["csv_store_only_commit_seconds"] = round(time.perf_counter() - clock, 2)
+    copy_text = b"".join(copy_block(writer, block.table, block.hashes) for block in blocks) if writer_kind else b""
     del blocks
+    if writer_kind:
+        figures.update(peer_ceiling(copy_text, rows, args.runs, writer.columns, figures["csv_import_rows_per_s"]))
+    del copy_text
     for model in (Visit, Referral, Message):
         model._default_manager.all().delete()
     fhir = import_fhir(Path(args.fhir))
@@ -291,6 +298,68 @@ def child(args: argparse.Namespace) -> None:
     figures["fhir_import_resources_per_s"] = round(fhir.resources_per_second)
     figures["fhir_import_seconds"] = round(fhir.seconds, 1)
     print(json.dumps(figures))
+
+
+# --- the machine's own ceiling for PostgreSQL: COPY alone, no careloop code ---
+
+PEER_TABLES = {
+    # (a) what COPY does at best here: no index, no WAL.
+    "unlogged_no_indexes": "CREATE UNLOGGED TABLE careloop_bench_peer (LIKE events_visit INCLUDING DEFAULTS INCLUDING IDENTITY)",
+    # (b) a durable table with every index the store has (LIKE … INCLUDING ALL copies them; no foreign key).
+    "logged_store_indexes": "CREATE TABLE careloop_bench_peer (LIKE events_visit INCLUDING ALL)",
+}
+
+
+def copy_block(writer: Any, table: Any, hashes: list[str]) -> bytes:
+    """The COPY text (CSV) of one block, as writer.py's straight path sends it: formatted before any clock runs."""
+    import io
+
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+    import pyarrow.csv as pa_csv  # type: ignore[import-untyped]
+
+    columns = list(table.columns)
+    for i in writer.timestamp_positions:
+        columns[i] = pc.binary_join_element_wise(columns[i], "+00:00", "")
+    columns += [pa.repeat(pa.scalar(writer.run_id, pa.int64()), table.num_rows), pa.array(hashes, pa.string())]
+    out = io.BytesIO()
+    pa_csv.write_csv(pa.Table.from_arrays(columns, names=writer.column_names), out,
+                     pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    return out.getvalue()
+
+
+def peer_ceiling(copy_text: bytes, rows: int, runs: int, columns: str, careloop_rate: int) -> dict[str, Any]:
+    """PostgreSQL's COPY of the same rows, pre-formatted, each run into a fresh empty table, committed
+    (autocommit: the COPY is its own transaction): (a) and (b) of PEER_TABLES, and (c) the store's own
+    table (its indexes and its deferred import_run foreign key, checked row by row at commit)."""
+    from django.db import connection
+
+    from careloop.events.models import Visit
+
+    figures: dict[str, Any] = {}
+    for name in (*PEER_TABLES, "store_table"):
+        seconds = []
+        for _ in range(runs):
+            with connection.cursor() as cursor:
+                if name == "store_table":
+                    Visit.objects.all().delete()
+                    target = "events_visit"
+                else:
+                    cursor.execute("DROP TABLE IF EXISTS careloop_bench_peer")
+                    cursor.execute(PEER_TABLES[name])
+                    target = "careloop_bench_peer"
+                cursor.execute("CHECKPOINT")  # each run starts from the same state of the WAL
+                clock = time.perf_counter()
+                with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+                    copy.write(copy_text)
+                seconds.append(time.perf_counter() - clock)
+        rate = median_rate(rows, seconds)
+        figures[f"peer_ceiling_copy_{name}_rows_per_s"] = rate
+        figures[f"csv_import_vs_peer_ceiling_{name}"] = round(careloop_rate / rate, 2)
+        say(f"  peer ceiling, COPY into {name}: {rate:,} rows/s (careloop's import: {careloop_rate / rate:.2f}×)")
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS careloop_bench_peer")
+    return figures
 
 
 def run_child(env: dict[str, str], files: dict[str, Any], runs: int, baseline_rows: int) -> dict[str, Any]:

@@ -85,7 +85,14 @@ class ImportedEvent(models.Model):
 
 
 def import_run_field() -> models.ForeignKey[ImportRun | None, ImportRun | None]:
-    return models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # No index: nothing looks rows up by their run (the measures engine, the importers' upserts by the
+    # source id, the recompute signal by time), and an import maintained it for every row it wrote, one
+    # of five plain indexes on SQLite and of nine on PostgreSQL (bench/ingest.py). The foreign key stays,
+    # so every stored run id names a real run; only deleting an ImportRun, which careloop never does
+    # (runs are the import history), would scan the event tables to check PROTECT.
+    return models.ForeignKey(
+        ImportRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
 
 def content_hash_field() -> models.CharField[str, str]:

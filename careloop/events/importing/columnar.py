@@ -21,6 +21,7 @@ a header that is not the one line the file inspection read, an encoding Arrow do
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,14 +41,26 @@ from careloop.events.importing.tables import Kind
 from careloop.events.importing.values import BadValue
 from careloop.events.importing.writer import RepeatedId, UpsertWriter
 
-# Bytes Arrow parses at a time: about 40,000 rows of a visits export, big enough that the fixed cost
-# of a block (a few dozen kernel calls, the id look-up) vanishes, small enough that memory stays flat.
-BLOCK_BYTES = 8 << 20
+# Bytes Arrow parses at a time: about 10,000 rows of a visits export, big enough that the fixed cost
+# of a block (about a hundred kernel calls, the id look-up: ~2 ms) vanishes, small enough that the
+# writer waits only for the first one before the reading thread and it overlap (read_ahead): with
+# 8 MiB blocks that first wait was a third of a 100,000-row file's parse (bench/ingest.py).
+BLOCK_BYTES = 2 << 20
 # ISO 8601 to the second, with or without "Z" or a ±HH:MM offset, years 1970–2199: the shape export
 # tools write. Anything else (a mapping's strptime format, fractions of a second, another year) goes
 # through the row path's converter, value by distinct value. (From 1970 on, seconds since the epoch
 # are positive, so Arrow's integer division, which truncates, gives each time's hour.)
 ISO_SECONDS = r"^(19[7-9][0-9]|20[0-9]{2}|21[0-9]{2})-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+# A mapping's format Arrow's strptime reads as Python's does, for the text Arrow's strftime writes back:
+# numeric fields of fixed width, a 12-hour clock with AM/PM (C locale, as Python's), and literal text
+# other than "%" (no %y: the two centuries' rules differ; no %b/%A: names are locale-bound in Python).
+KERNEL_FORMAT = re.compile(r"(?:%[YmdHMSIp]|[^%])+")
+# Python 3.11's datetime.fromisoformat, which the row path tries before a mapping's formats, reads a
+# four-digit year first: a value whose first four characters are not all digits is not ISO 8601.
+NOT_ISO = r"^[0-9]{0,3}[^0-9]"
+SECONDS_BEFORE_2200 = 7_258_118_400  # 2200-01-01 00:00 UTC
+# Hours of local time whose offsets are kept as one table (_local_offset_seconds): ten years, 700 KB.
+HOUR_TABLE_SPAN = 24 * 366 * 10
 ARROW_TYPES: dict[Kind, Any] = {
     "text": pa.string(), "code": pa.string(), "timestamp": pa.string(), "integer": pa.int64(), "boolean": pa.bool_(),
 }
@@ -96,6 +109,11 @@ class ColumnarReader:
         self.timestamp_suffix = timestamp_suffix  # "+00:00" for PostgreSQL's content hash (writer.py)
         self.ids: list[Any] = []
         self.rows = 0
+        self.first_hour = 0
+        self.hour_offsets: Any = pa.array([], pa.int64())  # _cover_hours
+        formats = values.timestamps.formats
+        first = formats[0] if formats else ""
+        self.first_format = first if kernel_reads_like_python(first) else None
 
     # --- reading ---
 
@@ -194,6 +212,11 @@ class ColumnarReader:
 
     def _timestamps(self, raw: Any, required: bool) -> Any:
         fast, utc_text = self._iso_seconds(raw)
+        # Only a column with values left over besides empty ones (a visit not yet roomed) is worth it.
+        if self.first_format is not None and pc.any(pc.and_(pc.invert(fast), pc.not_equal(raw, ""))).as_py():
+            by_format, format_text = self._first_format(raw, self.first_format)
+            utc_text = pc.if_else(fast, utc_text, format_text)
+            fast = pc.or_(fast, by_format)
         # Every other value (empty, a mapping's format, a time near a daylight-saving change) the row
         # path's way, once per distinct value; the ISO ones are blanked out of that column first.
         others = pc.if_else(fast, "", raw)
@@ -230,6 +253,27 @@ class ColumnarReader:
         utc = pc.cast(pc.subtract(seconds, offset), pa.timestamp("s"))
         return fast, pc.cast(utc, pa.string())
 
+    def _first_format(self, raw: Any, form: str) -> tuple[Any, Any]:
+        """(which values this converts exactly, their UTC text) for the mapping's first format, by
+        Arrow's strptime. A value counts only when it is not ISO 8601 (the row path tries
+        datetime.fromisoformat first: see NOT_ISO), Arrow's strftime
+        writes the parsed time back as exactly the text read (so Python's strptime, which takes that
+        canonical text the same way, gives the same wall-clock time: "6/3/2024" or "08:45 am" go the
+        row path's way), and the time lies in the years 1970–2199 (see ISO_SECONDS)."""
+        wall = pc.strptime(raw, format=form, unit="s", error_is_null=True)
+        same = pc.equal(pc.strftime(wall, format=form), raw)
+        seconds = pc.cast(wall, pa.int64())
+        in_range = pc.and_(pc.greater_equal(seconds, 0), pc.less(seconds, SECONDS_BEFORE_2200))
+        not_iso = pc.match_substring_regex(raw, NOT_ISO)
+        checked = pc.fill_null(pc.and_(pc.and_(same, in_range), not_iso), False)
+        if not pc.any(checked).as_py():
+            return checked, pa.nulls(len(raw), pa.string())
+        local_seconds = pc.if_else(checked, seconds, pa.scalar(None, pa.int64()))
+        offset = self._local_offset_seconds(local_seconds)
+        fast = pc.fill_null(pc.and_(checked, pc.is_valid(offset)), False)
+        utc = pc.cast(pc.subtract(seconds, offset), pa.timestamp("s"))
+        return fast, pc.cast(utc, pa.string())
+
     def _stated_offset_seconds(self, text: str) -> int | None:
         """The offset a suffix states, in seconds, as the row path reads it (None for none)."""
         offset = self.values.timestamps.stated_offset(text)
@@ -237,19 +281,44 @@ class ColumnarReader:
 
     def _local_offset_seconds(self, seconds: Any) -> Any:
         """Each wall-clock time's UTC offset in the mapping's zone, in seconds, from the row path's
-        own per-hour offsets (timestamps.py steady_offset); null in an hour with a daylight-saving change."""
-        hours = pc.divide(pc.fill_null(seconds, 0), 3600)
-        encoded = hours.dictionary_encode()
+        own per-hour offsets (timestamps.py steady_offset); null in an hour with a daylight-saving change.
+        Looked up by Arrow's `take` in a table of every hour the import has met so far (HOUR_TABLE_SPAN
+        at most), so Python works once per hour of the file rather than once per hour of every column
+        of every block; a wider span goes hour by distinct hour."""
+        earliest = pc.min(seconds)
+        if not earliest.is_valid:
+            return pa.nulls(len(seconds), pa.int64())
+        hours = pc.divide(pc.fill_null(seconds, earliest), 3600)
+        low, high = (value.as_py() for value in pc.min_max(hours).values())
+        if not self._cover_hours(low, high):
+            encoded = hours.dictionary_encode()
+            offsets = [self._hour_offset(hour) for hour in encoded.dictionary.to_pylist()]
+            return pa.array(offsets, pa.int64()).take(encoded.indices)
+        return self.hour_offsets.take(pc.subtract(hours, self.first_hour))
+
+    def _cover_hours(self, low: int, high: int) -> bool:
+        """Extend the table of hours (self.hour_offsets from self.first_hour on) to low..high; False if
+        that would span more than HOUR_TABLE_SPAN hours."""
+        known_high = self.first_hour + len(self.hour_offsets) - 1
+        if self.hour_offsets and self.first_hour <= low and high <= known_high:
+            return True
+        if self.hour_offsets:
+            low, high = min(low, self.first_hour), max(high, known_high)
+        if high - low >= HOUR_TABLE_SPAN:
+            return False
+        self.first_hour = low
+        self.hour_offsets = pa.array([self._hour_offset(hour) for hour in range(low, high + 1)], pa.int64())
+        return True
+
+    def _hour_offset(self, hour: int) -> int | None:
+        """The offset in seconds of the hour `hour` hours after 1970-01-01 00:00 on the wall clock."""
+        wall = EPOCH + timedelta(hours=hour)
+        key = wall.toordinal() * 24 + wall.hour
         reader = self.values.timestamps
-        offsets: list[int | None] = []
-        for hour in encoded.dictionary.to_pylist():
-            wall = EPOCH + timedelta(hours=hour)
-            key = wall.toordinal() * 24 + wall.hour
-            if key not in reader.offsets:
-                reader.offsets[key] = reader.steady_offset(wall)
-            offset = reader.offsets[key]
-            offsets.append(None if offset is None else int(offset.total_seconds()))
-        return pa.array(offsets, pa.int64()).take(encoded.indices)
+        if key not in reader.offsets:
+            reader.offsets[key] = reader.steady_offset(wall)
+        offset = reader.offsets[key]
+        return None if offset is None else int(offset.total_seconds())
 
     # --- the table's rules, the hash, the earliest time ---
 
@@ -281,6 +350,16 @@ class ColumnarReader:
         found = [pc.min(out[i]).as_py() for i in self.values.timestamp_positions]
         known = [value for value in found if value is not None]
         return min(known) if known else None
+
+
+def kernel_reads_like_python(form: str) -> bool:
+    """Whether Arrow's strptime reads text in this format as Python's strptime does (see KERNEL_FORMAT).
+    Not one with space at either end (the row path strips the value first), a whole date (without a
+    year Python reads 1900, Arrow 1970), and %I only with %p and the other way round (without %p Python
+    reads "12" as hour 0, Arrow as 12)."""
+    whole_date = all(part in form for part in ("%Y", "%m", "%d"))
+    clock = ("%I" in form) == ("%p" in form)
+    return bool(KERNEL_FORMAT.fullmatch(form)) and form == form.strip() and whole_date and clock
 
 
 def _as_written(raw: Any) -> bool:

@@ -34,7 +34,7 @@ import hashlib
 import io
 import sqlite3
 from collections.abc import Callable, Sequence
-from itertools import repeat
+from itertools import chain, islice, repeat
 from typing import Any
 
 import psycopg
@@ -47,6 +47,9 @@ from careloop.events.importing.rows import GoodRow, utc_text_of
 from careloop.events.importing.tables import TableSpec
 
 BATCH_ROWS = 5000
+# Rows per multi-row INSERT of a first load into SQLite (50 × 16 values stays under the 999 bound
+# parameters of SQLite before 3.32); 200 a statement measured worse (0.69 s against 0.53 s of CPU).
+ROWS_PER_INSERT = 50
 # Pages of SQLite's page cache during an import, as PRAGMA cache_size takes it (negative: KiB).
 SQLITE_IMPORT_CACHE = -262_144
 
@@ -114,9 +117,8 @@ class UpsertWriter:
                 raise RepeatedId("an id appears twice") from None
             return
         columns = [column.to_pylist() for column in table.columns]
-        rows = zip(*columns, repeat(self.run_id), hashes)
         if not empty:
-            self._write_sqlite_rows(columns[self._id_index], rows, len(hashes))
+            self._write_sqlite_rows(columns[self._id_index], zip(*columns, repeat(self.run_id), hashes), len(hashes))
             return
         self._prepare_sqlite()
         raw = connection.connection
@@ -124,10 +126,28 @@ class UpsertWriter:
         if not self.inserted:
             self._set_aside_indexes()
         try:
-            raw.executemany(self.sqlite_plain_insert, rows)
+            self._insert_first_load(raw, columns, hashes)
         except sqlite3.IntegrityError:
             raise RepeatedId("an id appears twice") from None
         self.inserted += len(hashes)
+
+    def _insert_first_load(self, raw: sqlite3.Connection, columns: list[list[Any]], hashes: list[str]) -> None:
+        """The rows as multi-row `INSERT … VALUES (…), (…), …` statements of ROWS_PER_INSERT rows, the
+        run written into the statement (our own integer key) rather than bound on every row. The same
+        values are bound; the driver's per-statement work (reset, step, and letting go of and taking back
+        Python's interpreter lock, which the reading thread then waits for) is paid once per 50 rows: the
+        CPU to insert 100,000 parsed visits fell from 0.76–0.91 s to 0.53 s (measured alone, at load 7)."""
+        width = len(columns) + 1
+        flat = chain.from_iterable(zip(*columns, hashes))
+        whole, rest = divmod(len(hashes), self.rows_per_insert)
+        statement = self._first_load_insert(self.rows_per_insert)
+        raw.executemany(statement, (tuple(islice(flat, width * self.rows_per_insert)) for _ in range(whole)))
+        if rest:
+            raw.execute(self._first_load_insert(rest), tuple(flat))
+
+    def _first_load_insert(self, rows: int) -> str:
+        one = f"({', '.join('?' * (len(self.column_names) - 2))}, {int(self.run_id)}, ?)"  # import_run written in
+        return f"INSERT INTO {self.table} ({self.columns}) VALUES {', '.join([one] * rows)}"
 
     def finish_table(self) -> None:
         """After the last write_table: the indexes set aside for a first load built again."""
@@ -204,6 +224,7 @@ class UpsertWriter:
         self.sqlite_insert = f"{self.sqlite_plain_insert} ON CONFLICT ({self.id_column}) DO UPDATE SET {self.updates}"
         # SQLite's own limit on ? in one statement (SQLITE_MAX_VARIABLE_NUMBER: 32,766 since 3.32).
         self.lookup_chunk = min(BATCH_ROWS, max(1, (connection.features.max_query_params or 999) - 1))
+        self.rows_per_insert = max(1, min(ROWS_PER_INSERT, (connection.features.max_query_params or 999) // len(self.column_names)))
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size")
             current = cursor.fetchone()
