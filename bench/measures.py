@@ -8,8 +8,9 @@ audits, 5 % slot snapshots), writes it to a DuckDB file and to Parquet, then run
 process (so each has its own peak memory), over every default standard the engine measures from
 events (the survey standards read survey answers from the app's database, not events):
 
-- engine: careloop.measures.engine.count_events(grain="period") on the DuckDB file, as recompute.py
-  calls it (CARELOOP_ANALYTICS_URL=duckdb://…);
+- engine: careloop.measures.engine.count_standards on the DuckDB file, as recompute.py calls it
+  (CARELOOP_ANALYTICS_URL=duckdb://…): count_events(grain="period") of every standard, those sharing
+  a table and start counted in one query;
 - sql: the same standards written by hand in DuckDB SQL (timezone(), a calendar table for business
   days, FILTER, GROUPING SETS), on the same file;
 - pandas: the same standards in pandas and numpy (busday_count, one groupby per period kind and
@@ -38,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -91,15 +92,15 @@ GENERATE = {
                CASE WHEN u(i, 4) < 0.2 THEN 'new' WHEN u(i, 4) < 0.9 THEN 'established' ELSE 'urgent' END AS visit_type,
                CASE WHEN u(i, 5) < 0.45 THEN 'phone' WHEN u(i, 5) < 0.65 THEN 'online' WHEN u(i, 5) < 0.8 THEN 'portal'
                     WHEN u(i, 5) < 0.85 THEN 'walk-in' ELSE 'referral' END AS booking_channel,
-               CASE WHEN u(i, 6) < 0.05 THEN NULL ELSE scheduled_start - to_seconds(CAST(
+               CASE WHEN u(i, 6) < 0.05 THEN NULL ELSE plus_seconds(scheduled_start, -CAST(
                     CASE WHEN u(i, 4) >= 0.9 THEN u(i, 7) * 48 * 3600 ELSE u(i, 7) * 35 * 86400 END AS BIGINT)) END AS requested_at,
-               CASE WHEN u(i, 6) < 0.1 THEN NULL ELSE scheduled_start - to_seconds(CAST(
+               CASE WHEN u(i, 6) < 0.1 THEN NULL ELSE plus_seconds(scheduled_start, -CAST(
                     CASE WHEN u(i, 4) >= 0.9 THEN u(i, 7) * 48 * 3600 ELSE u(i, 7) * 35 * 86400 END * (1 - u(i, 8) * 0.3) AS BIGINT)) END AS booked_at,
                scheduled_start,
-               CASE WHEN completed THEN scheduled_start + to_seconds(CAST(u(i, 9) * 1800 - 900 AS BIGINT)) END AS arrived_at,
-               CASE WHEN completed AND u(i, 10) > 0.03 THEN scheduled_start + to_seconds(CAST(u(i, 9) * 1800 - 900 + u(i, 11) * u(i, 11) * 2400 AS BIGINT)) END AS roomed_at,
-               CASE WHEN completed AND u(i, 10) > 0.05 THEN scheduled_start + to_seconds(CAST(u(i, 9) * 1800 - 900 + u(i, 11) * u(i, 11) * 2400 + u(i, 12) * 1500 AS BIGINT)) END AS provider_in_at,
-               CASE WHEN completed AND u(i, 10) > 0.13 THEN scheduled_start + to_seconds(CAST(u(i, 9) * 1800 - 900 + u(i, 11) * u(i, 11) * 2400 + u(i, 12) * 1500 + 600 + u(i, 13) * 2400 AS BIGINT)) END AS checkout_at,
+               CASE WHEN completed THEN plus_seconds(scheduled_start, CAST(u(i, 9) * 1800 - 900 AS BIGINT)) END AS arrived_at,
+               CASE WHEN completed AND u(i, 10) > 0.03 THEN plus_seconds(scheduled_start, CAST(u(i, 9) * 1800 - 900 + u(i, 11) * u(i, 11) * 2400 AS BIGINT)) END AS roomed_at,
+               CASE WHEN completed AND u(i, 10) > 0.05 THEN plus_seconds(scheduled_start, CAST(u(i, 9) * 1800 - 900 + u(i, 11) * u(i, 11) * 2400 + u(i, 12) * 1500 AS BIGINT)) END AS provider_in_at,
+               CASE WHEN completed AND u(i, 10) > 0.13 THEN plus_seconds(scheduled_start, CAST(u(i, 9) * 1800 - 900 + u(i, 11) * u(i, 11) * 2400 + u(i, 12) * 1500 + 600 + u(i, 13) * 2400 AS BIGINT)) END AS checkout_at,
                CASE WHEN completed THEN 'completed' WHEN u(i, 14) < 0.55 THEN 'no-show' WHEN u(i, 14) < 0.85 THEN 'cancelled' ELSE 'late-cancel' END AS status
         FROM (SELECT i, 'p' || lpad(CAST(hash(i, 2) % {practices} AS VARCHAR), 3, '0') AS practice, u(i, 15) < 0.85 AS completed,
                      local_moment(i, 8, 9) AS scheduled_start
@@ -108,8 +109,8 @@ GENERATE = {
     "calls": """
         SELECT 'C' || i AS call_id, practice || (CASE WHEN u(i, 3) < 0.8 THEN '-appointments' ELSE '-billing' END) AS queue,
                started_at,
-               CASE WHEN u(i, 4) < 0.88 THEN started_at + to_seconds(CAST(u(i, 5) * u(i, 5) * u(i, 5) * 180 AS BIGINT)) END AS answered_at,
-               CASE WHEN u(i, 4) >= 0.88 AND u(i, 4) < 0.96 THEN started_at + to_seconds(CAST(u(i, 5) * 120 AS BIGINT)) END AS abandoned_at,
+               CASE WHEN u(i, 4) < 0.88 THEN plus_seconds(started_at, CAST(u(i, 5) * u(i, 5) * u(i, 5) * 180 AS BIGINT)) END AS answered_at,
+               CASE WHEN u(i, 4) >= 0.88 AND u(i, 4) < 0.96 THEN plus_seconds(started_at, CAST(u(i, 5) * 120 AS BIGINT)) END AS abandoned_at,
                CAST(u(i, 6) * 60 AS BIGINT) AS hold_seconds, CAST(NULL AS TIMESTAMPTZ) AS ended_at,
                CASE WHEN u(i, 4) < 0.88 THEN practice || '-agent' || (hash(i, 7) % 5 + 1) ELSE '' END AS agent,
                '' AS outcome, u(i, 8) < 0.05 AS callback_requested
@@ -120,22 +121,22 @@ GENERATE = {
         SELECT 'M' || i AS message_id,
                CASE WHEN u(i, 3) < 0.7 THEN 'portal' WHEN u(i, 3) < 0.85 THEN 'email' ELSE 'sms' END AS channel,
                'P' || (hash(i, 1) % 5000000) AS patient_ref, received_at,
-               CASE WHEN u(i, 4) > 0.05 THEN received_at + to_seconds(CAST(u(i, 5) * u(i, 5) * 4 * 86400 AS BIGINT)) END AS first_response_at,
+               CASE WHEN u(i, 4) > 0.05 THEN plus_seconds(received_at, CAST(u(i, 5) * u(i, 5) * 4 * 86400 AS BIGINT)) END AS first_response_at,
                CAST(NULL AS TIMESTAMPTZ) AS closed_at
         FROM (SELECT i, local_moment(i, 0, 24) AS received_at FROM range({n}) t(i))
     """,
     "billing_inquiries": """
         SELECT 'B' || i AS inquiry_id, 'P' || (hash(i, 1) % 5000000) AS patient_ref, opened_at,
-               CASE WHEN u(i, 4) > 0.05 THEN opened_at + to_seconds(CAST(u(i, 5) * u(i, 5) * 6 * 86400 AS BIGINT)) END AS first_response_at,
-               CASE WHEN u(i, 6) > 0.1 THEN opened_at + to_seconds(CAST(u(i, 7) * 20 * 86400 AS BIGINT)) END AS resolved_at,
+               CASE WHEN u(i, 4) > 0.05 THEN plus_seconds(opened_at, CAST(u(i, 5) * u(i, 5) * 6 * 86400 AS BIGINT)) END AS first_response_at,
+               CASE WHEN u(i, 6) > 0.1 THEN plus_seconds(opened_at, CAST(u(i, 7) * 20 * 86400 AS BIGINT)) END AS resolved_at,
                CASE WHEN u(i, 3) < 0.5 THEN 'statement' ELSE 'insurance' END AS category
         FROM (SELECT i, local_moment(i, 8, 9) AS opened_at FROM range({n}) t(i))
     """,
     "referrals": """
         SELECT 'R' || i AS referral_id, '' AS visit_id, 'P' || (hash(i, 1) % 5000000) AS patient_ref,
                CASE WHEN u(i, 3) < 0.5 THEN 'cardiology' ELSE 'dermatology' END AS specialty, sent_at,
-               CASE WHEN u(i, 4) > 0.1 THEN sent_at + to_seconds(CAST(u(i, 5) * 30 * 86400 AS BIGINT)) END AS scheduled_at,
-               CASE WHEN u(i, 6) > 0.25 THEN sent_at + to_seconds(CAST(u(i, 7) * 60 * 86400 AS BIGINT)) END AS report_received_at,
+               CASE WHEN u(i, 4) > 0.1 THEN plus_seconds(sent_at, CAST(u(i, 5) * 30 * 86400 AS BIGINT)) END AS scheduled_at,
+               CASE WHEN u(i, 6) > 0.25 THEN plus_seconds(sent_at, CAST(u(i, 7) * 60 * 86400 AS BIGINT)) END AS report_received_at,
                CAST(NULL AS TIMESTAMPTZ) AS closed_at,
                CASE WHEN u(i, 8) < 0.3 THEN 'sent' WHEN u(i, 8) < 0.55 THEN 'scheduled' WHEN u(i, 8) < 0.75 THEN 'report-received'
                     WHEN u(i, 8) < 0.95 THEN 'closed' ELSE 'cancelled' END AS status
@@ -149,15 +150,64 @@ GENERATE = {
     """,
     "slot_snapshots": """
         SELECT taken_at, provider, visit_type,
-               taken_at + to_seconds(CAST(u(i, 5) * 86400 AS BIGINT)) AS next_available_1,
-               taken_at + to_seconds(CAST(u(i, 5) * 3 * 86400 AS BIGINT)) AS next_available_2,
-               CASE WHEN u(i, 6) > 0.03 THEN taken_at + to_seconds(CAST(u(i, 5) * 14 * 86400 AS BIGINT)) END AS next_available_3
+               plus_seconds(taken_at, CAST(u(i, 5) * 86400 AS BIGINT)) AS next_available_1,
+               plus_seconds(taken_at, CAST(u(i, 5) * 3 * 86400 AS BIGINT)) AS next_available_2,
+               CASE WHEN u(i, 6) > 0.03 THEN plus_seconds(taken_at, CAST(u(i, 5) * 14 * 86400 AS BIGINT)) END AS next_available_3
         FROM (SELECT i, local_moment(i, 6, 12) AS taken_at,
                      'p' || lpad(CAST(hash(i, 2) % {practices} AS VARCHAR), 3, '0') || '-pr' || (hash(i, 3) % 8 + 1) AS provider,
                      CASE WHEN u(i, 4) < 0.2 THEN 'new' WHEN u(i, 4) < 0.9 THEN 'established' ELSE 'urgent' END AS visit_type
               FROM range({n}) t(i))
     """,
 }
+
+
+def wall_clock_offset(wall: str) -> str:
+    """SQL for the zone's UTC offset (seconds) at a wall-clock time given as seconds since 1970-01-01
+    00:00 on that wall clock: a CASE over the offset changes of the benchmark's span, found with
+    zoneinfo. A wall-clock time skipped by a change (02:30 on the spring-forward day) takes the
+    offset the clock had before the change, and a repeated one (01:30 on the fall-back day) its first
+    reading, as zoneinfo reads a wall-clock time with fold=0 (PEP 495)."""
+    zone = ZoneInfo(ZONE)
+    moment = datetime(YEAR - 1, 12, 1, tzinfo=timezone.utc)
+    offset = _utc_offset(moment, zone)
+    cases = []
+    while moment < datetime(YEAR + 1, 2, 1, tzinfo=timezone.utc):
+        following = moment + timedelta(hours=1)
+        new = _utc_offset(following, zone)
+        if new != offset:
+            # Changes happen on the hour in this zone: `following` is the first instant of the new
+            # offset; wall-clock times before its later reading keep the old offset (fold=0).
+            cases.append(f"WHEN {wall} < {int(following.timestamp()) + max(offset, new)} THEN {offset}")
+            offset = new
+        moment = following
+    return f"CASE {' '.join(cases)} ELSE {offset} END" if cases else str(offset)
+
+
+def _utc_offset(moment: datetime, zone: ZoneInfo) -> int:
+    delta = moment.astimezone(zone).utcoffset()
+    return int(delta.total_seconds()) if delta is not None else 0
+
+
+def create_generator_macros(con: Any) -> None:
+    """The SQL macros GENERATE uses: u(i, salt), a uniform number in [0, 1) from a hash (the same
+    data on every run); local_moment(i, first, hours); plus_seconds(ts, seconds)."""
+    con.execute("CREATE MACRO u(i, s) AS (hash(i, s) % 1000003) / 1000003.0")
+    # A local wall-clock moment in the year, from `first` o'clock over `hours` hours, as an instant.
+    # Wall clock to instant by arithmetic over the zone's offset changes (wall_clock_offset): DuckDB's
+    # timezone() converts each value through ICU, 7.5 s per million rows, which made generating
+    # 50 million events take most of an hour; this takes well under a second per million.
+    first_wall = int(datetime(YEAR, 1, 1).replace(tzinfo=timezone.utc).timestamp())
+    con.execute(f"CREATE MACRO wall_moment(wall) AS to_timestamp(wall - ({wall_clock_offset('wall')}))")
+    con.execute(
+        f"""CREATE MACRO local_moment(i, first, hours) AS
+            wall_moment({first_wall} + CAST(hash(i, 20) % 365 AS BIGINT) * 86400 + first * 3600
+                        + CAST(hash(i, 21) % CAST(hours * 3600 AS UBIGINT) AS BIGINT))"""
+    )
+    # (The modulus is cast to hash()'s UBIGINT: an INTEGER one makes DuckDB compute in HUGEINT,
+    # a hundred times slower.)
+    # An instant plus whole seconds, in microseconds: TIMESTAMPTZ + INTERVAL goes through ICU's
+    # calendar for every value, five times slower.
+    con.execute("CREATE MACRO plus_seconds(ts, seconds) AS make_timestamptz(epoch_us(ts) + CAST(seconds AS BIGINT) * 1000000)")
 
 
 def generate(folder: Path, events: int, practices: int) -> dict[str, int]:
@@ -168,13 +218,7 @@ def generate(folder: Path, events: int, practices: int) -> dict[str, int]:
     with duckdb.connect(str(folder / "events.duckdb")) as con:
         con.execute("SET threads = 2")
         con.execute("SET enable_progress_bar = false")
-        con.execute("CREATE MACRO u(i, s) AS (hash(i, s) % 1000003) / 1000003.0")
-        # A local wall-clock moment in the year, from `first` o'clock over `hours` hours, as an instant.
-        con.execute(
-            f"""CREATE MACRO local_moment(i, first, hours) AS timezone('{ZONE}',
-                TIMESTAMP '{YEAR}-01-01 00:00:00' + to_days(CAST(hash(i, 20) % 365 AS INTEGER))
-                + to_seconds(CAST(first * 3600 + (hash(i, 21) % (hours * 3600)) AS BIGINT)))"""
-        )
+        create_generator_macros(con)
         for name, sql in GENERATE.items():
             con.execute(f'CREATE OR REPLACE TABLE "{name}" AS ' + sql.format(n=counts[name], practices=practices))
             (folder / "parquet").mkdir(exist_ok=True)
@@ -418,7 +462,7 @@ def run_engine(folder: Path, out: Path) -> dict[str, Any]:
 
     django.setup()
     from careloop.journeys.models import Standard
-    from careloop.measures.engine import analytics, count_events
+    from careloop.measures.engine import MeasureError, analytics, count_standards
 
     standards = [
         Standard(
@@ -433,8 +477,11 @@ def run_engine(folder: Path, out: Path) -> dict[str, Any]:
     with analytics(f"duckdb://{folder / 'events.duckdb'}") as source:
         source.backend.raw_sql("SET threads = 2")
         source.backend.raw_sql("SET enable_progress_bar = false")
-        for standard in standards:
-            results[standard.key] = count_events(standard, source, as_of=AS_OF, grain="period").periods
+        counted = count_standards([(standard, None) for standard in standards], source, as_of=AS_OF)
+        for standard, counts in zip(standards, counted, strict=True):
+            if isinstance(counts, MeasureError):
+                raise counts
+            results[standard.key] = counts.periods
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     _write(out, {key: table for key, table in results.items() if table is not None})
     return {"seconds": seconds, "cpu_seconds": cpu_seconds}

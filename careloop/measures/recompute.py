@@ -26,7 +26,7 @@ from careloop.measures.engine import (
     StandardCounts,
     SurveyAnswers,
     analytics,
-    count_events,
+    count_standards,
 )
 from careloop.measures.models import Measurement
 from careloop.measures.periods import (
@@ -282,19 +282,28 @@ def _scope_start(standard: Standard, since: datetime | None) -> date | None:
     return earliest_period_start(local_date(since, practice_zone()))
 
 
-def recompute_standard(
-    standard: Standard, source: AnalyticsSource, since: datetime | None, as_of: datetime, report: RecomputeReport
-) -> None:
-    scope_start = _scope_start(standard, since)
-    event_since = local_midnight(scope_start, practice_zone()) if scope_start is not None else None
-    try:
-        counts = count_events(standard, source, since=event_since, as_of=as_of, grain="period")
-    except MeasureError as error:
-        report.errors.append(str(error))
+def _event_since(scope_start: date | None) -> datetime | None:
+    return local_midnight(scope_start, practice_zone()) if scope_start is not None else None
+
+
+def _store_counted(standard: Standard, counts: StandardCounts | MeasureError, scope_start: date | None, report: RecomputeReport) -> None:
+    if isinstance(counts, MeasureError):
+        report.errors.append(str(counts))
         return
     if counts.notice:
         report.notices[standard.key] = counts.notice
     store(standard, counts, scope_start, report)
+
+
+def recompute_all(standards: list[Standard], source: AnalyticsSource, since: datetime | None, as_of: datetime, report: RecomputeReport) -> None:
+    """Count and store each standard's weeks and months from its scope on (all of them when it has no
+    measurements yet), the standards that share a table and start counted in one query
+    (engine.count_standards): the same measurements as one by one, with fewer passes over the events."""
+    scope_starts = [_scope_start(standard, since) for standard in standards]
+    requests = [(standard, _event_since(scope_start)) for standard, scope_start in zip(standards, scope_starts, strict=True)]
+    counted = count_standards(requests, source, as_of=as_of)
+    for standard, scope_start, counts in zip(standards, scope_starts, counted, strict=True):
+        _store_counted(standard, counts, scope_start, report)
 
 
 def recompute_measurements(
@@ -312,8 +321,7 @@ def recompute_measurements(
     as_of = as_of or timezone.now()
     chosen = list(standards) if standards is not None else active_standards()
     with analytics(analytics_url) as source:
-        for standard in chosen:
-            recompute_standard(standard, source, since, as_of, report)
+        recompute_all(chosen, source, since, as_of, report)
     # Signals come from the stored measurements, so they are looked for once these are in.
     report.signals = detect_signals(chosen, today=local_date(as_of, practice_zone())).as_dict()
     return report
