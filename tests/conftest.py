@@ -16,12 +16,17 @@ import functools
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from django.test import Client
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, override_settings
 
 from careloop.accounts.models import StaffMember, User
 from careloop.accounts.roles import Role
@@ -45,15 +50,47 @@ def pytest_report_header(config: pytest.Config) -> str:
     return "database: PostgreSQL; tests marked browser or backend_neutral are deselected (CARELOOP_TEST_EVERYTHING=1 keeps them)"
 
 
+# The slowest test files, slowest first (measured with --durations on the SQLite suite, November 2026:
+# each builds a demo practice, drives Chromium, starts servers, or type-checks the tree). pytest-xdist
+# hands whole files to its workers in collection order (`--dist loadfile --no-loadscope-reorder` in
+# pyproject.toml), so starting them first keeps one long file from running alone at the end while the
+# other worker idles (longest-first scheduling). A file missing from this list only runs in its usual
+# place: the list changes the order, never what runs.
+SLOW_FILES_FIRST = (
+    "tests/demo/test_run_demo_command.py",  # four 1-month demo builds (one shared, three rebuilds)
+    "tests/demo/test_demo_six_months.py",  # a 6-month demo build, shared by its two tests
+    "tests/core/test_typing.py",  # mypy --strict over the whole tree, no cache
+    "tests/core/test_serve.py",  # starts `careloop serve` (migrate, collectstatic)
+    "tests/demo/test_demo_surveys.py",  # two 1-month demo builds and generated rows
+    "tests/demo/test_demo_sends_invitations.py",  # two 1-month demo builds
+    "tests/measures/test_cross_backend.py",  # the engine on SQLite, DuckDB and Parquet
+    "tests/measures/test_engine_demo.py",  # a 2-month demo build
+    "tests/demo/test_demo_recovery.py",  # a 2-month demo build and its recovery work
+    "tests/measures/test_engine_period_grain.py",
+    "tests/feedback/test_explorer.py",
+    "tests/demo/test_demo_in_browser.py",  # a 1-month demo build and Chromium
+    "tests/accounts/test_permission_matrix.py",  # every URL as every person
+    "tests/core/test_serve_workers.py",  # starts forked servers
+)
+
+
+def run_slow_files_first(items: list[pytest.Item]) -> None:
+    rank = {path: n for n, path in enumerate(SLOW_FILES_FIRST)}
+    # sort() is stable: the other files, and the tests inside every file, keep their order.
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked postgres_only run where the suite runs on PostgreSQL (CI's second pass, with
-    CARELOOP_TEST_DATABASE_URL set); on SQLite they are reported as skipped, with the reason.
+    """Slow files first (SLOW_FILES_FIRST). Tests marked postgres_only run where the suite runs on
+    PostgreSQL (CI's second pass, with CARELOOP_TEST_DATABASE_URL set); on SQLite they are reported as
+    skipped, with the reason.
 
     On PostgreSQL, tests whose outcome cannot depend on the database backend (marked `browser` or
     `backend_neutral`: what Chromium draws, the command line's own behaviour, the type check, processes
     that make their own SQLite workspace) are deselected, and the summary counts them: they ran in the
     SQLite pass of the same CI run, and running them twice is most of the time CI would spend.
     CARELOOP_TEST_EVERYTHING=1 keeps them."""
+    run_slow_files_first(items)
     if not on_postgresql():
         skip = pytest.mark.skip(reason="needs PostgreSQL: runs in CI's PostgreSQL pass (CARELOOP_TEST_DATABASE_URL)")
         for item in items:
@@ -179,3 +216,44 @@ def page_as(browser: Any, live_server: Any) -> Iterator[Any]:
 def default_journey(db: Any) -> Journey:
     """The shipped default journey template, loaded as the active journey (version 1)."""
     return load_journey_file(DEFAULT_JOURNEY_PATH)
+
+
+@dataclass(frozen=True)
+class BuiltDemo:
+    """A `careloop demo --no-serve` run kept for every test of one module: its workspace and what it printed."""
+
+    home: Path
+    output: str
+
+
+@contextmanager
+def rolled_back_after_the_module(django_db_blocker: Any) -> Iterator[None]:
+    """Rows written inside this block are seen by every test of a module, and gone after it.
+
+    Django's own `setUpTestData` pattern, for module-scoped fixtures: the rows are written inside an
+    outer transaction that is rolled back when the module ends, and each test's `db` fixture opens a
+    savepoint inside it, so whatever a test changes is undone before the next test and the database is
+    as empty after the module as before it. For data that is slow to make and that tests only read
+    (a demo build). Use it from a module-scoped fixture whose tests also request `db`; tests of that
+    module that need an empty database belong in another module.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+
+
+@contextmanager
+def demo_built_once(django_db_blocker: Any, home: Path, *options: str) -> Iterator[BuiltDemo]:
+    """`careloop demo --no-serve *options` run once, in workspace `home`, for the tests of one module.
+
+    A demo build is the slowest thing the suite does (the whole command: build, measure, analyse,
+    recovery, invitations, governance), and most demo tests only read what one build left. The rows are
+    rolled back when the module ends (rolled_back_after_the_module); the files it writes (login card,
+    mailbox) stay in `home`, so tests that build again use their own tmp_path as the workspace.
+    """
+    with rolled_back_after_the_module(django_db_blocker), override_settings(HOME=home):
+        out = StringIO()
+        call_command("demo", "--no-serve", *options, stdout=out)
+        yield BuiltDemo(home, out.getvalue())

@@ -12,7 +12,7 @@ The demo's deliberate signal: about four months before the data ends, a new rece
 the first seat on the appointments line on Mondays. Still learning the booking system, she takes
 much longer per call, so on Mondays callers wait longer and more of them hang up. The standards
 "calls answered within 30 seconds" and "callers who hang up" should show special cause for concern
-from then on (docs/demo.md; tests/measures/test_signals_demo.py checks that they do).
+from then on (docs/demo.md; tests/demo/test_demo_six_months.py checks that they do).
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def test_it_serves_from_two_worker_processes_that_stop_with_the_parent(tmp_path:
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 240
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as response:
@@ -83,7 +83,10 @@ def test_it_serves_from_two_worker_processes_that_stop_with_the_parent(tmp_path:
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"careloop serve did not answer: {process.stdout.read() if process.stdout else ''}")
+                    # Stop it first: reading the output of a server still running would wait forever.
+                    process.kill()
+                    output, _ = process.communicate(timeout=30)
+                    pytest.fail(f"careloop serve did not answer within 240 s: {output}")
                 time.sleep(0.3)
         workers = _children(process.pid)
         assert len(workers) == 2

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from io import StringIO
 from pathlib import Path
@@ -20,8 +22,19 @@ from django.utils import timezone
 from careloop.events.models import Visit
 from careloop.surveys.models import Invitation, InvitationChannel, VisitDecision
 from careloop.surveys.tokens import find_invitation
+from tests.conftest import BuiltDemo, demo_built_once
 
 NEW_YORK = ZoneInfo("America/New_York")
+
+
+DEMO_OPTIONS = ("--months", "1", "--today", "2025-03-19")
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltDemo]:
+    """One demo build for this module's tests (tests/conftest.py's demo_built_once: rolled back at the end)."""
+    with demo_built_once(django_db_blocker, tmp_path_factory.mktemp("demo-home"), *DEMO_OPTIONS) as demo:
+        yield demo
 
 
 @pytest.fixture
@@ -32,13 +45,13 @@ def home(settings: Any, tmp_path: Path) -> Path:
 
 def run_demo() -> str:
     out = StringIO()
-    call_command("demo", "--no-serve", "--months", "1", "--today", "2025-03-19", stdout=out)
+    call_command("demo", "--no-serve", *DEMO_OPTIONS, stdout=out)
     return out.getvalue()
 
 
-def test_it_sends_the_last_days_invitations_by_email_and_text(db: Any, home: Path, settings: Any) -> None:
-    output = run_demo()
-    mailbox = home / "mail"
+def test_it_sends_the_last_days_invitations_by_email_and_text(built: BuiltDemo, db: Any) -> None:
+    output = built.output
+    mailbox = built.home / "mail"
     assert re.search(r"Survey invitations for \d+ recent visits: \d+ planned, sent \d+ by email, \d+ by sms\.", output), output
     assert str(mailbox) in output
     # The simulation stops where the worker's window starts: 3 days before 9:00 on Wednesday 19 March,
@@ -85,8 +98,10 @@ def test_it_sends_the_last_days_invitations_by_email_and_text(db: Any, home: Pat
 
 
 @pytest.mark.backend_neutral  # files in the mailbox folder
-def test_it_empties_the_mailbox_when_the_demo_is_built_again(db: Any, home: Path) -> None:
-    run_demo()
+def test_it_empties_the_mailbox_when_the_demo_is_built_again(built: BuiltDemo, db: Any, home: Path) -> None:
+    # The first build is the module's: its mailbox, copied into this test's workspace, is what a
+    # second build there finds (its rows are already in the database).
+    shutil.copytree(built.home / "mail", home / "mail")
     first = {p.name for p in (home / "mail").glob("*.log")}
     texts = (home / "mail" / "sms.jsonl").read_text(encoding="utf-8")
     run_demo()
