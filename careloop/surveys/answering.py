@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from careloop.surveys.answer_updates import claim_invitation
 from careloop.surveys.instrument_cache import answer_spec
 from careloop.surveys.instrument_file import FREE_TEXT, SINGLE_CHOICE, ZERO_TEN, FREE_TEXT_LIMIT, InstrumentSpec, ItemSpec
 from careloop.surveys.models import Anonymity, Answer, Invitation, Response
@@ -301,8 +302,8 @@ def complete(invitation: Invitation, response: Response, closing: Closing, langu
     # Anonymous: keep times to the day only, so the moment of answering cannot single anyone out.
     stamp = _start_of_day(now) if anonymous else now
     with transaction.atomic():
-        claimed = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=stamp)
-        if claimed != 1:
+        # The conditional claim (UPDATE ... WHERE used_at IS NULL AND expires_at > now), prepared once.
+        if not claim_invitation(invitation.pk, stamp, now):
             return False
         response.anonymity = closing.anonymity
         response.consent_to_contact = closing.consent_to_contact

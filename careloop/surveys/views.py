@@ -9,16 +9,18 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from careloop.accounts.access import require_permission
 from careloop.accounts.roles import CAN_VIEW_AGGREGATES
 from careloop.surveys import answering, result_views
+from careloop.surveys.answer_updates import note_first_opening
 from careloop.surveys.instrument_file import InstrumentSpec, spec_of
-from careloop.surveys.invitations import note_opened
 from careloop.surveys.languages import available_languages, choose_language, wording
 from careloop.surveys.models import Instrument, Invitation, Response
 from careloop.surveys.rate_limits import rate_limited
+from careloop.surveys.rendered_pages import PATH_MARKER, render_answer_page
 from careloop.surveys.tokens import find_invitation_to_answer
 
 # --- public: answering ------------------------------------------------------------------------
@@ -33,7 +35,7 @@ def _notice(request: HttpRequest, which: str, status: int, offered: list[str] | 
     context = {
         "words": words,
         "language": language,
-        "switch": _switch(request, languages, language, {}),
+        "switch": _switch(request.path, languages, language, {}),
         "title": words[f"{which}_title"],
         "body": words[f"{which}_body"],
         "which": which,
@@ -41,12 +43,12 @@ def _notice(request: HttpRequest, which: str, status: int, offered: list[str] | 
     return render(request, "surveys/answer_notice.html", context, status=status)
 
 
-def _switch(request: HttpRequest, languages: list[str], current: str, params: dict[str, str]) -> list[dict[str, Any]]:
+def _switch(path: str, languages: list[str], current: str, params: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {
             "code": code,
             "name": wording(code)["language_name"],
-            "url": f"{request.path}?{urlencode({**params, 'lang': code})}",
+            "url": f"{path}?{urlencode({**params, 'lang': code})}",
             "current": code == current,
         }
         for code in languages
@@ -115,7 +117,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     reached = response.page if response else all_steps[0]
     if request.method == "POST":
         return _submit(request, invitation, spec, response, answers, language, all_steps, reached)
-    note_opened(invitation)
+    note_first_opening(invitation, timezone.now())
     asked = _as_int(request.GET.get("page"))
     step = asked if asked is not None and _may_open(asked, all_steps, reached) else _resume_step(all_steps, reached)
     return _page(request, spec, invitation, step, all_steps, language, answers, answering.PageErrors())
@@ -165,10 +167,14 @@ def _page(
 ) -> HttpResponse:
     words = wording(language)
     position = all_steps.index(step) + 1
+    # The page's own path is written as a marker and filled in by render_answer_page, so the HTML of
+    # a page is the same for every patient at the same point and is rendered once (rendered_pages.py).
+    path = PATH_MARKER
     context: dict[str, Any] = {
         "words": words,
         "language": language,
-        "switch": _switch(request, spec.languages, language, {"page": str(step)}),
+        "page_path": path,
+        "switch": _switch(path, spec.languages, language, {"page": str(step)}),
         "title": spec.title.get(language) or spec.title["en"],
         "intro": (spec.intro.get(language) or spec.intro.get("en", "")) if position == 1 else "",
         "progress": words["progress"].format(page=position, pages=len(all_steps)),
@@ -176,14 +182,14 @@ def _page(
         "total": len(all_steps),
         "step": step,
         "is_first": position == 1,
-        "back_url": f"{request.path}?{urlencode({'page': answering.step_before(step, all_steps), 'lang': language})}"
+        "back_url": f"{path}?{urlencode({'page': answering.step_before(step, all_steps), 'lang': language})}"
         if position > 1
         else "",
         "errors": list(errors.messages.items()),
     }
     if step == len(spec.pages):
         context.update(_closing_context(spec, language, words, closing, errors))
-        return render(request, "surveys/answer_closing.html", context)
+        return render_answer_page(request, "surveys/answer_closing.html", context)
     page = spec.pages[step]
     items = answering.shown_items(spec, step, answers, invitation.touchpoint)
     context["heading"] = page.title.get(language) or page.title["en"]
@@ -191,7 +197,7 @@ def _page(
         answering.item_view(item, language, words, answers.get(item.key), errors.messages.get(answering.first_input_id(item)))
         for item in items
     ]
-    return render(request, "surveys/answer_page.html", context)
+    return render_answer_page(request, "surveys/answer_page.html", context)
 
 
 def _closing_context(
