@@ -254,6 +254,11 @@ def demo_built_once(django_db_blocker: Any, home: Path, *options: str) -> Iterat
     mailbox) stay in `home`, so tests that build again use their own tmp_path as the workspace.
     """
     with rolled_back_after_the_module(django_db_blocker), override_settings(HOME=home):
-        out = StringIO()
-        call_command("demo", "--no-serve", *options, stdout=out)
-        yield BuiltDemo(home, out.getvalue())
+        yield BuiltDemo(home, run_demo(*options))
+
+
+def run_demo(*options: str) -> str:
+    """What `careloop demo --no-serve *options` prints, run in this process (the workspace is settings.HOME)."""
+    out = StringIO()
+    call_command("demo", "--no-serve", *options, stdout=out)
+    return out.getvalue()

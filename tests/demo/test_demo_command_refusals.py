@@ -15,18 +15,7 @@ from django.core.management.base import CommandError
 
 from careloop.accounts.models import User
 from careloop.events.models import Visit
-
-
-@pytest.fixture
-def home(settings: Any, tmp_path: Path) -> Path:
-    settings.HOME = tmp_path
-    return tmp_path
-
-
-def run_demo() -> str:
-    out = StringIO()
-    call_command("demo", "--no-serve", "--months", "1", "--today", "2025-03-17", stdout=out)
-    return out.getvalue()
+from tests.conftest import run_demo
 
 
 def test_it_refuses_a_workspace_holding_events_it_did_not_make(db: Any, home: Path) -> None:
@@ -36,7 +25,7 @@ def test_it_refuses_a_workspace_holding_events_it_did_not_make(db: Any, home: Pa
         booking_channel="phone", scheduled_start="2025-03-03T14:00:00Z", status="completed",
     )
     with pytest.raises(CommandError, match="holds 1 event that careloop demo did not make"):
-        run_demo()
+        run_demo("--months", "1", "--today", "2025-03-17")
     assert list(Visit.objects.values_list("visit_id", flat=True)) == ["REAL-1"]
     assert not User.objects.filter(email__endswith="@demo.careloop.test").exists()
 

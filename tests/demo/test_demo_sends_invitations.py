@@ -9,20 +9,18 @@ import re
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
-from io import StringIO
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from careloop.events.models import Visit
 from careloop.surveys.models import Invitation, InvitationChannel, VisitDecision
 from careloop.surveys.tokens import find_invitation
-from tests.conftest import BuiltDemo, demo_built_once
+from tests.conftest import BuiltDemo, demo_built_once, run_demo
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -35,18 +33,6 @@ def built(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest
     """One demo build for this module's tests (tests/conftest.py's demo_built_once: rolled back at the end)."""
     with demo_built_once(django_db_blocker, tmp_path_factory.mktemp("demo-home"), *DEMO_OPTIONS) as demo:
         yield demo
-
-
-@pytest.fixture
-def home(settings: Any, tmp_path: Path) -> Path:
-    settings.HOME = tmp_path
-    return tmp_path
-
-
-def run_demo() -> str:
-    out = StringIO()
-    call_command("demo", "--no-serve", *DEMO_OPTIONS, stdout=out)
-    return out.getvalue()
 
 
 def test_it_sends_the_last_days_invitations_by_email_and_text(built: BuiltDemo, db: Any) -> None:
@@ -104,7 +90,7 @@ def test_it_empties_the_mailbox_when_the_demo_is_built_again(built: BuiltDemo, d
     shutil.copytree(built.home / "mail", home / "mail")
     first = {p.name for p in (home / "mail").glob("*.log")}
     texts = (home / "mail" / "sms.jsonl").read_text(encoding="utf-8")
-    run_demo()
+    run_demo(*DEMO_OPTIONS)
     second = {p.name for p in (home / "mail").glob("*.log")}
     # None of the first build's files are left (the file names carry the time they were written).
     assert first and second and not first & second

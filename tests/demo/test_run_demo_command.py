@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import models
 from django.test import Client
 
@@ -21,7 +20,7 @@ from careloop.accounts.roles import Role
 from careloop.demo.workspace import LOGIN_FILE_NAME
 from careloop.events.models import Audit, BillingInquiry, Call, Message, Referral, SlotSnapshot, Visit
 from careloop.journeys.models import Journey
-from tests.conftest import BuiltDemo, demo_built_once
+from tests.conftest import BuiltDemo, demo_built_once, run_demo
 
 EVENT_MODELS: tuple[type[models.Model], ...] = (Visit, Call, Referral, Message, BillingInquiry, Audit, SlotSnapshot)
 READY = re.compile(
@@ -38,18 +37,6 @@ def built(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest
     made (tests/conftest.py's demo_built_once: rolled back when the module ends)."""
     with demo_built_once(django_db_blocker, tmp_path_factory.mktemp("demo-home"), *DEMO_OPTIONS) as demo:
         yield demo
-
-
-@pytest.fixture
-def home(settings: Any, tmp_path: Path) -> Path:
-    settings.HOME = tmp_path
-    return tmp_path
-
-
-def run_demo(*options: str) -> str:
-    out = StringIO()
-    call_command("demo", "--no-serve", *DEMO_OPTIONS, *options, stdout=out)
-    return out.getvalue()
 
 
 def printed_password(output: str) -> str:
@@ -131,7 +118,7 @@ def test_it_replaces_the_previous_demo_when_run_again(built: BuiltDemo, db: Any,
     # The first run is the module's build (same options); the second runs in this test's workspace.
     first_password = printed_password(built.output)
     first_counts, first_fingerprint = counts(), fingerprint()
-    second_password = printed_password(run_demo())
+    second_password = printed_password(run_demo(*DEMO_OPTIONS))
     assert counts() == first_counts
     assert fingerprint() == first_fingerprint
     assert User.objects.filter(email__endswith="@demo.careloop.test").count() == 6
@@ -145,7 +132,7 @@ def test_it_builds_other_rows_from_another_seed(built: BuiltDemo, db: Any, home:
     # The same seed gives the same rows: test_it_replaces_the_previous_demo_when_run_again.
     # Seed 42 is the default, so the module's build is seed 42's.
     seed_42 = fingerprint()
-    run_demo("--seed", "43")
+    run_demo(*DEMO_OPTIONS, "--seed", "43")
     assert fingerprint() != seed_42
 
 
