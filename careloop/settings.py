@@ -154,6 +154,17 @@ def _databases() -> dict[str, Any]:
     if test_url:
         config = dj_database_url.parse(test_url)
         config["TEST"] = {"NAME": config["NAME"] + "_test"}
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a health check that asks the server only when it has spoken
+        # (careloop/postgresql_backend/base.py says why that is as safe).
+        config["ENGINE"] = "careloop.postgresql_backend"
+    prepared_after = envint("DATABASE_PREPARED_AFTER", 5)
+    if config["ENGINE"] == "careloop.postgresql_backend" and prepared_after > 0:
+        # Runs of a statement before psycopg prepares it (5: psycopg's own default; Django turns it
+        # off). Only the answer pages' server-side-binding cursor is ever prepared
+        # (surveys/prepared_statements.py says why); Django's own queries use client-side binding.
+        # 0 turns it off, for a connection pooler in transaction mode without prepared statements.
+        config.setdefault("OPTIONS", {}).setdefault("prepare_threshold", prepared_after)
     return {"default": config}
 
 

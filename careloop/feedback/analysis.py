@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -236,25 +237,31 @@ def fill(analysis: CommentAnalysis, reading: CommentReading, model_name: str, no
     analysis.analysed_at = now
 
 
-def responses_to_analyse(*, again: bool = False) -> QuerySet[Response]:
-    """Completed responses with a comment and no analysis yet (all commented ones with `again`)."""
+def responses_to_analyse(*, again: bool = False, completed_since: datetime | None = None) -> QuerySet[Response]:
+    """Completed responses with a comment and no analysis yet (all commented ones with `again`); only
+    those completed at or after `completed_since` when given (the completed_at index bounds the read)."""
     responses = Response.objects.filter(is_complete=True).exclude(comment="")
+    if completed_since is not None:
+        responses = responses.filter(completed_at__gte=completed_since)
     if not again:
         responses = responses.filter(analysis__isnull=True)
     return responses.order_by("pk")
 
 
-def analyse_pending(*, again: bool = False, batch: int = READ_BATCH, analyser: Analyser | None = None) -> int:
-    """Analyse every completed commented response still without an analysis (or all with `again`), in
-    batches; returns how many were analysed. Run by the demo, after imports, and by `careloop feedback
-    analyse`."""
-    analyser = analyser or current_analyser()
+def analyse_pending(
+    *, again: bool = False, batch: int = READ_BATCH, analyser: Analyser | None = None, completed_since: datetime | None = None
+) -> int:
+    """Analyse every completed commented response still without an analysis (or all with `again`;
+    only those completed since `completed_since` when given), in batches; returns how many were
+    analysed. Run by the worker's analysis round (tasks.py), the demo, and by `careloop feedback
+    analyse`. The model is loaded only if there is something to read."""
     done = 0
     last_pk = 0
     while True:
-        chunk = list(responses_to_analyse(again=again).filter(pk__gt=last_pk)[:batch])
+        chunk = list(responses_to_analyse(again=again, completed_since=completed_since).filter(pk__gt=last_pk)[:batch])
         if not chunk:
             return done
+        analyser = analyser or current_analyser()
         analyse_responses(chunk, analyser=analyser)
         done += len(chunk)
         last_pk = chunk[-1].pk

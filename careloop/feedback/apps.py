@@ -7,7 +7,8 @@ class FeedbackConfig(AppConfig):
     verbose_name = "Comment analysis"
 
     def ready(self) -> None:
-        # A completed survey response with a comment gets analysed in the background (tasks.py).
+        # A response saved complete with a comment through the ORM is analysed at once; the answer page's
+        # completions are read by the worker's analysis round (tasks.py).
         from django.db.models.signals import post_save
 
         from careloop.feedback.tasks import enqueue_analysis_of_completed_response

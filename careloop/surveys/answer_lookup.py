@@ -25,6 +25,7 @@ from django.db import connections
 from django.db.models import Field, Model
 
 from careloop.surveys.models import InstrumentVersion, Invitation, Response
+from careloop.surveys.prepared_statements import prepared_cursor
 
 INVITATION_COLUMNS = (
     "id", "instrument_version_id", "touchpoint", "provider", "location", "visit_type", "language", "expires_at", "used_at",
@@ -83,7 +84,7 @@ def prepared_lookup(alias: str = "default") -> PreparedLookup:
 def find_by_token_hash(token_hash: str, alias: str = "default") -> Invitation | None:
     lookup = prepared_lookup(alias)
     connection = connections[alias]
-    with connection.cursor() as cursor:
+    with prepared_cursor(alias) as cursor:
         cursor.execute(lookup.sql, [token_hash])
         row = cursor.fetchone()
     if row is None:

@@ -24,6 +24,7 @@ from django.db import connections
 from django.db.models import Field
 
 from careloop.surveys.models import Invitation
+from careloop.surveys.prepared_statements import prepared_cursor
 
 
 @dataclass(frozen=True)
@@ -66,14 +67,14 @@ def _moment(name: str, value: datetime, alias: str) -> Any:
 
 def claim_invitation(invitation_id: int, stamp: datetime, now: datetime, alias: str = "default") -> bool:
     """Set used_at = stamp if the link is unused and not expired at `now`; True if this call did."""
-    with connections[alias].cursor() as cursor:
+    with prepared_cursor(alias) as cursor:
         cursor.execute(invitation_updates(alias).claim, [_moment("used_at", stamp, alias), invitation_id, _moment("expires_at", now, alias)])
         return bool(cursor.rowcount == 1)
 
 
 def mark_opened(invitation_id: int, moment: datetime, alias: str = "default") -> None:
     """Set opened_at = moment if the page was never opened before."""
-    with connections[alias].cursor() as cursor:
+    with prepared_cursor(alias) as cursor:
         cursor.execute(invitation_updates(alias).opened, [_moment("opened_at", moment, alias), invitation_id])
 
 

@@ -7,6 +7,7 @@ The pages are plain HTML forms (views.py renders them), so everything here works
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from careloop.surveys.answer_updates import claim_invitation
+from careloop.surveys import response_writes
 from careloop.surveys.instrument_cache import answer_spec
 from careloop.surveys.instrument_file import FREE_TEXT, SINGLE_CHOICE, ZERO_TEN, FREE_TEXT_LIMIT, InstrumentSpec, ItemSpec
 from careloop.surveys.models import Anonymity, Answer, Invitation, Response
@@ -202,25 +203,54 @@ def save_answers(
 
     The answer endpoint is the one page every patient hits (bench/survey_load.py), so this is one
     INSERT or UPDATE of the response and one upsert of the answers (plus a delete when skip logic
-    hides answers), committed together: a page is kept whole or not at all. `known` is the
-    response's answers as the caller read them (may be empty when the instrument has no skip logic:
-    then earlier answers decide nothing here)."""
+    hides answers), as statements written once (response_writes.py), committed together: a page is
+    kept whole or not at all. `known` is the response's answers as the caller read them (may be empty
+    when the instrument has no skip logic: then earlier answers decide nothing here)."""
     answers, gone = answers_after(spec, known, values, invitation.touchpoint)
     following = step_after(step, steps(spec, answers, invitation.touchpoint))
+    rows = answer_rows(spec, values)
     if response is not None:
-        with transaction.atomic():
-            _note_progress(response, language, following)
-            _write_answers(response, spec, values, gone)
+        moves = response.language != language or following > response.page
+        # One statement commits on its own; a transaction costs two more round trips (BEGIN, COMMIT).
+        with transaction.atomic() if (moves + bool(rows) + bool(gone)) > 1 else nullcontext():
+            if moves:
+                response_writes.note_progress(response.pk, language, following)
+                response.language, response.page = language, max(response.page, following)
+            response_writes.upsert_answers(response.pk, rows)
+            if gone:
+                Answer.objects.filter(response_id=response.pk, item_key__in=gone).delete()
         return response, following
+    new = response_writes.NewResponse(
+        invitation_id=invitation.pk,
+        instrument_version_id=invitation.instrument_version_id,
+        language=language,
+        touchpoint=invitation.touchpoint,
+        provider=invitation.provider,
+        location=invitation.location,
+        visit_type=invitation.visit_type,
+        page=following,
+        started_at=timezone.now(),
+    )
     try:
-        with transaction.atomic():
-            response = _start_response(invitation, language, page=following)
-            _write_answers(response, spec, values, gone)
-        return response, following
+        # A new response has no stored answers, so nothing to delete.
+        response_id = response_writes.insert_response_with_answers(new, rows)
+        return response_writes.started_response(response_id, new), following
     except IntegrityError:
         # Two first pages sent at once: the other request started the response; add this page to it.
         existing = Response.objects.get(invitation=invitation)
         return save_answers(invitation, existing, spec, values, language, step, answers_of(existing))
+
+
+def answer_rows(spec: InstrumentSpec, values: Mapping[str, str | None]) -> list[response_writes.AnswerRow]:
+    """The answers to store from a page's values (blank ones are deleted, not stored)."""
+    rows = []
+    for key, value in values.items():
+        item = spec.item(key)
+        if item is None or value is None:
+            continue
+        top, score = derived_scores(item, value)
+        rows.append(response_writes.AnswerRow(key, value, top, score))
+    return rows
 
 
 def answers_after(
@@ -296,29 +326,40 @@ def _start_of_day(moment: datetime) -> datetime:
 def complete(invitation: Invitation, response: Response, closing: Closing, language: str) -> bool:
     """Mark the token used and the response complete, once. The conditional UPDATE claims the
     invitation only if nobody has (two submits at once: exactly one wins, the other is shown the
-    thank-you page). False when it was already used or has expired."""
+    thank-you page). False when it was already used or has expired. The comment is read by feedback's
+    analysis round (feedback/tasks.py)."""
     now = timezone.now()
     anonymous = closing.anonymity == Anonymity.ANONYMOUS
     # Anonymous: keep times to the day only, so the moment of answering cannot single anyone out.
     stamp = _start_of_day(now) if anonymous else now
-    with transaction.atomic():
-        # The conditional claim (UPDATE ... WHERE used_at IS NULL AND expires_at > now), prepared once.
-        if not claim_invitation(invitation.pk, stamp, now):
-            return False
-        response.anonymity = closing.anonymity
-        response.consent_to_contact = closing.consent_to_contact
-        response.comment = closing.comment
-        response.language = language
-        response.is_complete = True
-        response.completed_at = stamp
-        fields = ["anonymity", "consent_to_contact", "comment", "language", "is_complete", "completed_at"]
-        if anonymous:
-            # Cut the link to the invitation, hence to the visit and the patient (docs/surveys.md).
-            response.invitation = None
-            response.started_at = _start_of_day(response.started_at)
-            fields += ["invitation", "started_at"]
-        response.save(update_fields=fields)
+    completion = response_writes.Completion(
+        anonymity=closing.anonymity,
+        consent_to_contact=closing.consent_to_contact,
+        comment=closing.comment,
+        language=language,
+        completed_at=stamp,
+        # Cut the link to the invitation, hence to the visit and the patient (docs/surveys.md).
+        anonymous_started_at=_start_of_day(response.started_at) if anonymous else None,
+    )
+    # The conditional claim (UPDATE ... WHERE used_at IS NULL AND expires_at > now) and the completion,
+    # whole: one statement where the database allows, a transaction elsewhere (response_writes.py).
+    if not response_writes.claim_and_complete(invitation.pk, response.pk, completion, now):
+        return False
+    _show_completion(response, completion)
     return True
+
+
+def _show_completion(response: Response, completion: response_writes.Completion) -> None:
+    """The caller's instance, as the database now has it."""
+    response.anonymity = completion.anonymity
+    response.consent_to_contact = completion.consent_to_contact
+    response.comment = completion.comment
+    response.language = completion.language
+    response.is_complete = True
+    response.completed_at = completion.completed_at
+    if completion.anonymous_started_at is not None:
+        response.invitation = None
+        response.started_at = completion.anonymous_started_at
 
 
 # --- what a page shows --------------------------------------------------------------------------

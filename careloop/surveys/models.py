@@ -192,8 +192,12 @@ class Answer(models.Model):
     """One item's answer. `top_box` and `score_100` are derived when the answer is saved, from the
     immutable instrument version, so measures can average columns instead of re-reading definitions."""
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
-    item_key = models.SlugField(max_length=80)
+    # No index of their own: one_answer_per_item (response, item_key) serves lookups by response and
+    # answer_item_response (item_key, response) lookups by item, as the leading column of each. Every
+    # answer saved on the busiest page updated two more indexes (three on PostgreSQL, whose SlugField
+    # index has a LIKE twin) that no query used.
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers", db_index=False)
+    item_key = models.SlugField(max_length=80, db_index=False)
     value = models.TextField()
     # None when the item is not scored that way (free text, an unordered choice, a screener).
     top_box = models.BooleanField(null=True)

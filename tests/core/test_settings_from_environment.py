@@ -37,8 +37,17 @@ def test_it_parses_a_postgresql_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CARELOOP_TEST_DATABASE_URL", raising=False)
     monkeypatch.setenv("CARELOOP_DATABASE_URL", "postgresql://px:pw@db.internal:5433/careloop")
     config = settings._databases()["default"]
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    # Django's PostgreSQL backend with careloop's cheaper health check (careloop/postgresql_backend).
+    assert config["ENGINE"] == "careloop.postgresql_backend"
     assert (config["HOST"], config["PORT"], config["NAME"], config["USER"]) == ("db.internal", 5433, "careloop", "px")
+    assert (config["CONN_HEALTH_CHECKS"], config["OPTIONS"]["prepare_threshold"]) == (True, 5)
+
+
+def test_it_turns_prepared_statements_off_for_a_pooler_that_cannot_keep_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CARELOOP_TEST_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CARELOOP_DATABASE_URL", "postgresql://px:pw@db.internal:5433/careloop")
+    monkeypatch.setenv("CARELOOP_DATABASE_PREPARED_AFTER", "0")
+    assert "prepare_threshold" not in settings._databases()["default"].get("OPTIONS", {})
 
 
 def test_it_defaults_to_sqlite_in_the_workspace(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,6 +22,17 @@ pytestmark = pytest.mark.django_db
 
 UPDATE_OF = re.compile(r'^\s*(UPDATE)\s+"(\w+)"', re.IGNORECASE)
 READ_OR_WRITE_OF = re.compile(r'^\s*(SELECT|INSERT|DELETE)\b.*?\b(?:FROM|INTO)\s+"(\w+)"', re.IGNORECASE | re.DOTALL)
+# PostgreSQL's one-statement writes (surveys/response_writes.py): WITH name AS (inner) outer.
+WITH_PARTS = re.compile(r'^\s*WITH\s+\w+\s+AS\s+\((.*?)\)\s+((?:UPDATE|INSERT)\b.*)$', re.IGNORECASE | re.DOTALL)
+
+
+def kinds_and_tables(sql: str) -> list[str]:
+    """"KIND table" of a statement; a WITH statement counts as its inner and its outer statement."""
+    parts = WITH_PARTS.match(sql)
+    if parts:
+        return kinds_and_tables(parts.group(1)) + kinds_and_tables(parts.group(2))
+    match = UPDATE_OF.match(sql) or READ_OR_WRITE_OF.match(sql)
+    return [f"{match.group(1).upper()} {match.group(2)}"] if match else []
 
 
 def statements(captured: CaptureQueriesContext) -> Counter[str]:
@@ -29,9 +40,7 @@ def statements(captured: CaptureQueriesContext) -> Counter[str]:
     (BEGIN, SAVEPOINT, COMMIT) and the connection's health check are left out."""
     found: Counter[str] = Counter()
     for query in captured.captured_queries:
-        match = UPDATE_OF.match(query["sql"]) or READ_OR_WRITE_OF.match(query["sql"])
-        if match:
-            found[f"{match.group(1).upper()} {match.group(2)}"] += 1
+        found.update(kinds_and_tables(query["sql"]))
     return found
 
 

@@ -68,4 +68,5 @@ def database_description() -> str:
     if "sqlite" in str(database["ENGINE"]):
         return f"SQLite {database['NAME']}"
     # Never print a password: engine, host and database name are enough to know where it went.
-    return f"{str(database['ENGINE']).rsplit('.', 1)[-1]} {database.get('NAME')} on {database.get('HOST') or 'localhost'}"
+    engine = "PostgreSQL" if "postgresql" in str(database["ENGINE"]) else str(database["ENGINE"]).rsplit(".", 1)[-1]
+    return f"{engine} {database.get('NAME')} on {database.get('HOST') or 'localhost'}"

@@ -19,14 +19,16 @@ class Command(BaseCommand):
         from careloop.recovery.tasks import ensure_recovery_work_scheduled
         from careloop.governance.tasks import ensure_digest_scheduled
         from careloop.reports.tasks import ensure_brief_scheduled
+        from careloop.feedback.tasks import ensure_comment_analysis_scheduled
 
-        # The nightly recompute and the survey invitations reschedule themselves; starting a
-        # worker makes sure both chains exist.
+        # The recurring work (nightly recompute, survey invitations, recovery, digests, the weekly
+        # brief, comment analysis) reschedules itself; starting a worker makes sure each chain exists.
         ensure_nightly_recompute_scheduled()
         ensure_invitation_work_scheduled()
         ensure_recovery_work_scheduled()
         ensure_digest_scheduled()
         ensure_brief_scheduled()
+        ensure_comment_analysis_scheduled()
         worker_args = ["--interval", str(interval), "--queue-name", "*", "--no-startup-delay"]
         if batch:
             worker_args.append("--batch")
