@@ -33,6 +33,10 @@ ANALYSE_EVERY = timedelta(seconds=15)
 # the clocks go back. Two days cover that, and a transaction that committed after the previous round
 # had looked. Responses already analysed are skipped by the query (its anti-join), not read again.
 LOOK_BACK = timedelta(days=2)
+# A round every 15 s leaves 5,760 finished task rows a day; each round deletes its chain's older ones,
+# keeping a day of successful rounds and a week of failed ones for an operator to look at.
+KEEP_SUCCESSFUL_ROUNDS = timedelta(days=1)
+KEEP_FAILED_ROUNDS = timedelta(days=7)
 
 
 @task()
@@ -72,6 +76,17 @@ def analyse_new_comments(previous_round: str | None = None) -> dict[str, int]:
     finally:
         # Rescheduled even when this round failed, so one bad comment cannot stop the analysis for good.
         analyse_new_comments.using(run_after=now + ANALYSE_EVERY).enqueue(now.isoformat())
+        prune_finished_rounds(now)
+
+
+def prune_finished_rounds(now: datetime) -> int:
+    """Delete the analysis rounds that finished before the keeping periods; returns how many."""
+    from django.db.models import Q
+    from django_tasks_db.models import DBTaskResult
+
+    old = Q(status="SUCCESSFUL", finished_at__lt=now - KEEP_SUCCESSFUL_ROUNDS) | Q(status="FAILED", finished_at__lt=now - KEEP_FAILED_ROUNDS)
+    deleted, _ = DBTaskResult.objects.filter(old, task_path=analyse_new_comments.module_path).delete()
+    return deleted
 
 
 def ensure_comment_analysis_scheduled() -> bool:

@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from careloop.feedback import analysis
 from careloop.feedback.models import CommentAnalysis
-from careloop.feedback.tasks import ANALYSE_EVERY, LOOK_BACK, analyse_new_comments, ensure_comment_analysis_scheduled
+from careloop.feedback.tasks import ANALYSE_EVERY, LOOK_BACK, analyse_new_comments, ensure_comment_analysis_scheduled, prune_finished_rounds
 from careloop.surveys.answering import Closing, complete
 from careloop.surveys.models import Anonymity, Invitation, Response
 from careloop.surveys.response_writes import NewResponse, insert_response
@@ -78,3 +78,20 @@ def test_it_loads_no_model_when_there_is_nothing_to_read(monkeypatch: Any) -> No
     answered("")
     assert analysis.analyse_pending() == 0
     assert analysis.analyse_pending(completed_since=timezone.now() - LOOK_BACK) == 0
+
+
+def test_it_keeps_a_day_of_successful_rounds_and_a_week_of_failed_ones() -> None:
+    now = timezone.now()
+    rounds = {}
+    for name, status, age in [("fresh ok", "SUCCESSFUL", timedelta(hours=23)), ("old ok", "SUCCESSFUL", timedelta(hours=25)),
+                              ("failed", "FAILED", timedelta(days=6)), ("old failed", "FAILED", timedelta(days=8)),
+                              ("waiting", "READY", timedelta(days=30))]:
+        result = analyse_new_comments.enqueue(name)
+        DBTaskResult.objects.filter(id=result.id).update(status=status, finished_at=None if status == "READY" else now - age)
+        rounds[name] = DBTaskResult.objects.get(id=result.id).id
+    other = DBTaskResult.objects.get(id=analyse_new_comments.enqueue("x").id)  # another task's old result stays
+    DBTaskResult.objects.filter(id=other.id).update(task_path="careloop.recovery.tasks.work_recovery", status="SUCCESSFUL",
+                                                    finished_at=now - timedelta(days=30))
+    assert prune_finished_rounds(now) == 2
+    left = set(DBTaskResult.objects.values_list("id", flat=True))
+    assert left == {rounds["fresh ok"], rounds["failed"], rounds["waiting"], other.id}
