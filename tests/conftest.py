@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import transaction
@@ -57,12 +58,10 @@ def pytest_report_header(config: pytest.Config) -> str:
 # other worker idles (longest-first scheduling). A file missing from this list only runs in its usual
 # place: the list changes the order, never what runs.
 SLOW_FILES_FIRST = (
-    "tests/demo/test_run_demo_command.py",  # four 1-month demo builds (one shared, three rebuilds)
+    "tests/demo/test_run_demo_command.py",  # three 1-month demo builds (one shared, two rebuilds)
     "tests/demo/test_demo_six_months.py",  # a 6-month demo build, shared by its two tests
     "tests/core/test_typing.py",  # mypy --strict over the whole tree, no cache
-    "tests/core/test_serve.py",  # starts `careloop serve` (migrate, collectstatic)
-    "tests/demo/test_demo_surveys.py",  # two 1-month demo builds and generated rows
-    "tests/demo/test_demo_sends_invitations.py",  # two 1-month demo builds
+    "tests/core/test_serve.py",  # starts `careloop serve` with two workers (migrate, collectstatic)
     "tests/measures/test_cross_backend.py",  # the engine on SQLite, DuckDB and Parquet
     "tests/measures/test_engine_demo.py",  # a 2-month demo build
     "tests/demo/test_demo_recovery.py",  # a 2-month demo build and its recovery work
@@ -70,7 +69,6 @@ SLOW_FILES_FIRST = (
     "tests/feedback/test_explorer.py",
     "tests/demo/test_demo_in_browser.py",  # a 1-month demo build and Chromium
     "tests/accounts/test_permission_matrix.py",  # every URL as every person
-    "tests/core/test_serve_workers.py",  # starts forked servers
 )
 
 
@@ -115,6 +113,31 @@ def _fresh_rate_limits() -> Iterator[None]:
     yield
 
 
+# Django's testing documentation ("Speeding up the tests"): "use a faster hashing algorithm" in tests.
+# careloop hashes with Argon2id (settings.PASSWORD_HASHERS), about 0.13 s a hash or a check on purpose;
+# the suite's logins, wrong passwords, user commands and demo builds did some 90 of them per run. Here
+# a fast hasher comes first, so tests hash and check cheaply; the project's own hashers stay listed, so
+# an Argon2 hash still checks. Tests about which hasher careloop uses ask for `project_password_hashers`.
+# Child processes (`careloop serve`, the command-line tests) use careloop's settings as they are.
+PROJECT_PASSWORD_HASHERS = tuple(django_settings.PASSWORD_HASHERS)
+FAST_PASSWORD_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+FAST_PASSWORD_HASHERS = [FAST_PASSWORD_HASHER, *PROJECT_PASSWORD_HASHERS]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher() -> Iterator[None]:
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+        yield
+
+
+@pytest.fixture
+def project_password_hashers() -> Iterator[None]:
+    """careloop's own PASSWORD_HASHERS (Argon2id first: new passwords are hashed with it), for the tests
+    about password hashing; the fast hasher is listed last, so the cast's passwords still check."""
+    with override_settings(PASSWORD_HASHERS=[*PROJECT_PASSWORD_HASHERS, FAST_PASSWORD_HASHER]):
+        yield
+
+
 @dataclass
 class Cast:
     ada: User
@@ -130,9 +153,9 @@ class Cast:
 
 @functools.cache
 def _password_hash() -> str:
-    """PASSWORD hashed once per run: Argon2 is slow on purpose (about 0.3 s a hash), and six
-    people per test would otherwise cost seconds each. Still a real Argon2id hash."""
-    return make_password(PASSWORD)
+    """PASSWORD hashed once per run, with the tests' fast hasher (FAST_PASSWORD_HASHERS), named so that
+    the first test to ask decides nothing (it may be one with `project_password_hashers`)."""
+    return make_password(PASSWORD, hasher="md5")
 
 
 def _user(email: str, role: str, name: str, staff_key: str | None = None) -> User:

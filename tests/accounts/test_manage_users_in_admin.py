@@ -8,7 +8,7 @@ from careloop.accounts.models import User
 from tests.conftest import Cast, client_for
 
 
-def test_it_adds_a_person_with_a_role_and_an_argon2_password(cast: Cast) -> None:
+def test_it_adds_a_person_with_a_role_and_an_argon2_password(project_password_hashers: None, cast: Cast) -> None:
     response = client_for(cast.ada).post(
         "/admin/accounts/user/add/",
         {

@@ -31,7 +31,7 @@ def _generated_password(output: str) -> str:
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role])
-def test_it_adds_a_person_with_each_role(db: None, role: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_it_adds_a_person_with_each_role(project_password_hashers: None, db: None, role: str, monkeypatch: pytest.MonkeyPatch) -> None:
     run("add", f"{role}@practice.test", "--role", role, "--password-stdin", stdin=STRONG + "\n", monkeypatch=monkeypatch)
     user = User.objects.get(email=f"{role}@practice.test")
     assert user.role == role

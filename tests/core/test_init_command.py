@@ -90,6 +90,7 @@ def test_it_shows_the_active_journey_as_a_table(capsys: Any) -> None:
     assert "call-answered-30s                    duration  30 seconds              0.8" in out
 
 
+@pytest.mark.backend_neutral  # a child process refused before it touches any database
 def test_it_exits_non_zero_with_one_clean_message_from_the_command_line(tmp_path: Path) -> None:
     environment = {**os.environ, "CARELOOP_HOME": str(tmp_path / "home")}
     environment.pop("DJANGO_SETTINGS_MODULE", None)

@@ -1,16 +1,11 @@
-"""`careloop serve` on every core: the worker count setting is checked, and N forked waitress workers
-share one port, and stop with the parent."""
+"""`careloop serve` on every core: the worker count setting is checked, and a crash loop of workers is
+given up on. (N forked waitress workers sharing one port and stopping with the parent: tests/core/test_serve.py.)"""
 
 from __future__ import annotations
 
 import os
 import signal
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -46,61 +41,8 @@ def test_it_says_what_is_wrong_with_the_workers_option() -> None:
         call_command("serve", workers=1, threads=0)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
-                found.append(int(entry.name))
-    return found
-
-
-@pytest.mark.skipif(not Path("/proc").is_dir() or not hasattr(os, "fork"), reason="needs fork and /proc (Linux)")
-def test_it_serves_from_two_worker_processes_that_stop_with_the_parent(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARELOOP_")}
-    env["CARELOOP_HOME"] = str(tmp_path / "workspace")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "careloop", "serve", "--port", str(port), "--workers", "2", "--threads", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as response:
-                    assert "Sign in to careloop" in response.read().decode()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    # Stop it first: reading the output of a server still running would wait forever.
-                    process.kill()
-                    output, _ = process.communicate(timeout=30)
-                    pytest.fail(f"careloop serve did not answer within 240 s: {output}")
-                time.sleep(0.3)
-        workers = _children(process.pid)
-        assert len(workers) == 2
-        # Every worker answers on the one port: ten requests in a row all succeed.
-        for _ in range(10):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as response:
-                assert response.status == 200
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
-        assert all(not Path(f"/proc/{pid}").exists() or "Z" in (Path(f"/proc/{pid}") / "stat").read_text().split()[2] for pid in workers)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+# The forked workers serving one port, and stopping with the parent: tests/core/test_serve.py, on the
+# server its tests share (a server's first start is slow).
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")

@@ -4,6 +4,7 @@ practice's systems would write it (`careloop demo --export`), then loaded into a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from careloop.demo.export_files import export_demo, layouts, mapping_path
 from careloop.events.importing.fhir_importer import import_fhir
 from careloop.events.importing.importer import import_file
 from careloop.events.models import Audit, BillingInquiry, Call, Message, Referral, SlotSnapshot, Visit
-from careloop.journeys.models import Journey
+from careloop.journeys.journey_file import DEFAULT_JOURNEY_PATH, load_journey_file
+from tests.conftest import rolled_back_after_the_module
 
 SEED, MONTHS, TODAY = 11, 1, date(2025, 3, 17)
 CSV_TABLES: dict[str, type[models.Model]] = {
@@ -47,14 +49,22 @@ def snapshot_tables() -> dict[type[models.Model], list[tuple[Any, ...]]]:
     return {model: canonical(model) for model in models_}
 
 
-@pytest.fixture
-def built(default_journey: Journey, tmp_path: Path) -> tuple[dict[type[models.Model], list[tuple[Any, ...]]], Path]:
-    build_demo(seed=SEED, months=MONTHS, today=TODAY)
-    direct = snapshot_tables()
-    export_demo(tmp_path / "export", seed=SEED, months=MONTHS, today=TODAY)
-    clear_previous_demo()
-    assert all(model._default_manager.count() == 0 for model in direct)
-    return direct, tmp_path / "export"
+@pytest.fixture(scope="module")
+def built(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[dict[type[models.Model], list[tuple[Any, ...]]], Path]]:
+    """The demo built directly, its event tables' rows, and its export; then the event tables emptied
+    for a test to import into. Once for the module's tests, each of which imports inside its own
+    savepoint, and rolled back after them (tests/conftest.py's rolled_back_after_the_module)."""
+    folder = tmp_path_factory.mktemp("demo-files") / "export"
+    with rolled_back_after_the_module(django_db_blocker):
+        load_journey_file(DEFAULT_JOURNEY_PATH)
+        build_demo(seed=SEED, months=MONTHS, today=TODAY)
+        direct = snapshot_tables()
+        export_demo(folder, seed=SEED, months=MONTHS, today=TODAY)
+        clear_previous_demo()
+        assert all(model._default_manager.count() == 0 for model in direct)
+        yield direct, folder
 
 
 def import_slots(folder: Path) -> None:

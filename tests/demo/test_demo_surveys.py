@@ -1,19 +1,16 @@
 """The demo's patients answer surveys the way a practice's do: checked on rows generated in memory
-(visits, then survey invitations and responses), and once through `careloop demo`, after which the
-survey standards have measurements."""
+(visits, then survey invitations and responses). That the survey standards have measurements after
+`careloop demo`: tests/demo/test_run_demo_command.py, on the build its tests share."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, time
-from io import StringIO
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import models
 
 from careloop.demo.build import part_random
@@ -23,7 +20,6 @@ from careloop.demo.survey_comments import URGENT
 from careloop.demo.survey_responses import generate_survey_responses
 from careloop.demo.visits import generate_visits
 from careloop.events.models import Visit
-from careloop.measures.models import Measurement
 from careloop.surveys.models import Anonymity, Answer, Invitation, Response
 
 TODAY = date(2025, 3, 3)
@@ -181,23 +177,3 @@ def test_it_makes_the_same_surveys_from_the_same_seed(demo: tuple[dict[str, Visi
     assert fingerprint(again) == fingerprint(demo[1])
     _, other = build_rows(SEED + 1)
     assert fingerprint(other) != fingerprint(demo[1])
-
-
-def test_it_measures_survey_standards_after_careloop_demo(db: Any, settings: Any, tmp_path: Path) -> None:
-    settings.HOME = tmp_path
-    call_command("demo", "--no-serve", "--months", "1", "--seed", "3", "--today", "2025-03-17", stdout=StringIO())
-    responses = Response.objects.count()
-    assert responses > 100 and Answer.objects.filter(response__is_complete=True).exists()
-    assert all(len(h) == 64 for h in Invitation.objects.values_list("token_hash", flat=True)[:50])
-    for key in ("provider-communication", "provider-rating", "office-staff-courteous", "net-promoter-score"):
-        week = Measurement.objects.filter(standard__key=key, standard__journey__is_active=True, period_kind="week", breakdown="")
-        assert week.filter(n__gt=0).exists(), key
-    communication = Measurement.objects.filter(standard__key="provider-communication", suppressed=False, breakdown="")
-    assert communication.exists() and all(0.5 < (m.share or 0) <= 1 for m in communication)
-    # NPS needs 50 answers (the default journey's min_n): a month of demo falls short, and says so.
-    for nps in Measurement.objects.filter(standard__key="net-promoter-score"):
-        assert nps.share is None
-        assert (nps.mean is None) if nps.suppressed else (nps.mean is not None and -100 <= nps.mean <= 100)
-    # A rebuild replaces the survey rows too: nothing is duplicated.
-    call_command("demo", "--no-serve", "--months", "1", "--seed", "3", "--today", "2025-03-17", stdout=StringIO())
-    assert Response.objects.count() == responses

@@ -61,6 +61,7 @@ def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.backend_neutral  # a child process with its own SQLite workspace, refused before it touches the database
 def test_it_shows_no_traceback_for_a_missing_file_or_a_broken_mapping(tmp_path: Path) -> None:
     # Both are found before the database is touched, so the workspace needs no migration.
     mapping = tmp_path / "m.yaml"

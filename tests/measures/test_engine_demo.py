@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import date
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from rich.console import Console
 
+from careloop.demo.build import build_demo
 from careloop.journeys.models import Journey
 from careloop.measures.models import Measurement
 from careloop.measures.recompute import recompute_measurements
+from careloop.surveys.instrument_file import load_shipped_instruments
 from tests.measures.engine_events import local
 
 MEASURED_KINDS = ("duration", "rate", "audit", "access")
 
 
 @pytest.fixture
-def demo(settings: Any, tmp_path: Path) -> Journey:
-    settings.HOME = tmp_path
-    call_command("demo", "--no-serve", "--months", "2", "--seed", "11", "--today", "2025-03-17", stdout=StringIO())
-    return Journey.objects.get(is_active=True)
+def demo(default_journey: Journey) -> Journey:
+    """A 2-month demo practice's events and survey instruments: `careloop demo`'s init and build steps,
+    not its own measuring (this test measures) nor the steps after it (cases, invitations, reviews),
+    which the demo's own tests check (tests/demo/)."""
+    load_shipped_instruments()
+    build_demo(seed=11, months=2, today=date(2025, 3, 17), console=Console(file=StringIO()))
+    return default_journey
 
 
 def test_it_measures_every_default_standard_on_a_demo_practice(db: Any, demo: Journey) -> None:
