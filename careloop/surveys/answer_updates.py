@@ -82,3 +82,4 @@ def note_first_opening(invitation: Invitation, moment: datetime) -> None:
     """What invitations.note_opened does, with the prepared UPDATE: nothing if already opened."""
     if invitation.opened_at is None:
         mark_opened(invitation.pk, moment)
+        invitation.opened_at = moment

@@ -63,14 +63,16 @@ ANSWER_PAGE_FIELDS = (
 )
 
 
-def find_invitation_to_answer(token: str) -> Invitation | None:
+def find_invitation_to_answer(token: str, opening_at: datetime | None = None) -> Invitation | None:
     """The invitation behind an answer page, with its version and its response in progress (if any),
     in one statement. Only the columns the answer pages use are read. The statement is prepared once
     (answer_lookup.py says why); it gives what find_invitation_to_answer_by_orm gives. A field left out
-    still loads if read, at the price of one more query (tests/surveys/test_answer_statements.py)."""
+    still loads if read, at the price of one more query (tests/surveys/test_answer_statements.py).
+    `opening_at`: a GET of the page; where the database allows, the same statement notes the link's
+    first opening (answer_lookup.find_by_token_hash)."""
     if not TOKEN_PATTERN.match(token):
         return None
-    return find_by_token_hash(hash_token(token))
+    return find_by_token_hash(hash_token(token), opening_at=opening_at)
 
 
 def find_invitation_to_answer_by_orm(token: str) -> Invitation | None:

@@ -99,7 +99,9 @@ def _busy(request: HttpRequest, retry_after: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @rate_limited(_busy)
 def answer(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = find_invitation_to_answer(token)
+    now = timezone.now()
+    # A GET notes the link's first opening: in the lookup's own statement where the database allows.
+    invitation = find_invitation_to_answer(token, opening_at=now if request.method == "GET" else None)
     closed = _closed(request, invitation)
     if closed is not None or invitation is None:
         return closed or _notice(request, "unknown", 404)
@@ -117,7 +119,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     reached = response.page if response else all_steps[0]
     if request.method == "POST":
         return _submit(request, invitation, spec, response, answers, language, all_steps, reached)
-    note_first_opening(invitation, timezone.now())
+    note_first_opening(invitation, now)
     asked = _as_int(request.GET.get("page"))
     step = asked if asked is not None and _may_open(asked, all_steps, reached) else _resume_step(all_steps, reached)
     return _page(request, spec, invitation, step, all_steps, language, answers, answering.PageErrors())

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 
 UPDATE_OF = re.compile(r'^\s*(UPDATE)\s+"(\w+)"', re.IGNORECASE)
 READ_OR_WRITE_OF = re.compile(r'^\s*(SELECT|INSERT|DELETE)\b.*?\b(?:FROM|INTO)\s+"(\w+)"', re.IGNORECASE | re.DOTALL)
-# PostgreSQL's one-statement writes (surveys/response_writes.py): WITH name AS (inner) outer.
-WITH_PARTS = re.compile(r'^\s*WITH\s+\w+\s+AS\s+\((.*?)\)\s+((?:UPDATE|INSERT)\b.*)$', re.IGNORECASE | re.DOTALL)
+# PostgreSQL's one-statement forms (surveys/response_writes.py, answer_lookup.py): WITH name AS (inner) outer.
+WITH_PARTS = re.compile(r'^\s*WITH\s+\w+\s+AS\s+\((.*?)\)\s+((?:UPDATE|INSERT|SELECT)\b.*)$', re.IGNORECASE | re.DOTALL)
 
 
 def kinds_and_tables(sql: str) -> list[str]:
@@ -67,8 +67,10 @@ def test_it_answers_an_nps_survey_in_a_handful_of_statements() -> None:
 
     again, resumed = request(client, "GET", link.path() + "?page=1")
     assert again.status_code == 200
-    # Coming back reads the answers so far (to show them), with no "opened" update the second time.
-    assert resumed == Counter({"SELECT surveys_invitation": 1, "SELECT surveys_answer": 1})
+    # Coming back reads the answers so far (to show them), with no "opened" update the second time
+    # (on PostgreSQL the lookup's own conditional UPDATE, which changes no row: answer_lookup.py).
+    opening = Counter({"UPDATE surveys_invitation": 1}) if connection.vendor == "postgresql" else Counter()
+    assert resumed == Counter({"SELECT surveys_invitation": 1, "SELECT surveys_answer": 1}) + opening
 
     done, closing = request(client, "POST", link.path(), {"page": "1", "lang": "en", "anonymity": "confidential", "comment": "Kind staff"})
     assert done.status_code == 303 and "/thanks/" in done["Location"]

@@ -7,12 +7,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from careloop.surveys.answer_updates import claim_invitation, mark_opened, note_first_opening
 from careloop.surveys.invitations import note_opened
 from careloop.surveys.models import Invitation
-from careloop.surveys.tokens import NewInvitation
+from careloop.surveys.tokens import NewInvitation, find_invitation_to_answer
 from tests.surveys.survey_links import expire, survey_link
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +80,30 @@ def test_it_marks_the_first_opening_as_invitations_note_opened_does(state: str) 
     # The UPDATE itself is conditional too: a second opening never moves the first.
     mark_opened(prepared.invitation.pk, moment + timedelta(hours=1))
     assert row(prepared)[1] == opened
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_it_notes_the_first_opening_within_the_lookup_as_the_orm_does(state: str) -> None:
+    """A GET's lookup with `opening_at` (one statement on PostgreSQL, the lookup and then
+    note_first_opening elsewhere) leaves the row as invitations.note_opened leaves it, and the
+    invitation it returns says what the row now holds."""
+    by_orm, looked_up = link_in(state), link_in(state)
+    before = row(looked_up)[1]
+    moment = timezone.now()
+    reference = Invitation.objects.get(pk=by_orm.invitation.pk)
+    if reference.used_at is None and not reference.is_expired(moment):
+        note_opened(reference)  # the view notes an opening only for an open link
+    with CaptureQueriesContext(connection) as captured:
+        found = find_invitation_to_answer(looked_up.token, opening_at=moment)
+        assert found is not None
+        if found.used_at is None and not found.is_expired(moment):
+            note_first_opening(found, moment)
+    stored, stored_by_orm = row(looked_up)[1], row(by_orm)[1]
+    assert (stored is None) == (stored_by_orm is None) == (state in ("used", "expired"))
+    if state == "fresh":
+        assert stored == moment
+    elif state == "opened":
+        assert stored == before and stored_by_orm < moment  # the first opening is never moved
+    assert found.opened_at == stored
+    statements = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) == (1 if connection.vendor == "postgresql" or state != "fresh" else 2)
