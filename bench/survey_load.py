@@ -25,7 +25,7 @@ In one run it:
 
 Bounded in count (--links per phase) and time (--seconds per phase): whichever comes first ends a phase.
 
-    .venv/bin/python bench/survey_load.py [--links 6000] [--clients 12] [--seconds 30] [--workers N] [--postgres-url URL]
+    .venv/bin/python bench/survey_load.py [--links 6000] [--clients 24] [--seconds 30] [--workers N] [--postgres-url URL]
 
 The figures come last, as one JSON object on one line.
 """
@@ -498,7 +498,11 @@ print(json.dumps({{"acknowledged": len(acked), "stored": len(stored), "lost": le
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--links", type=int, default=6000, help="survey links per phase (one patient each)")
-    parser.add_argument("--clients", type=int, default=12, help="concurrent client processes")
+    # 24 patients at once: with 12, each client waits out its request's latency (a commit waits for the
+    # disk) and 15-18 % of the cores sat idle in careloop's and in the peer's phase alike, so the figure
+    # measured latency, not what the 2 cores can take; 24 keeps them busy (the core shares printed per
+    # phase show it). Measured both ways in docs/surveys.md, "Performance under load".
+    parser.add_argument("--clients", type=int, default=24, help="concurrent client processes")
     parser.add_argument("--threads", type=int, default=8, help="waitress threads per worker process")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="worker processes of the measured phase")
     parser.add_argument("--seconds", type=float, default=30.0, help="stop driving load after this long, per phase")
