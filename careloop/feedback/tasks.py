@@ -23,6 +23,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from careloop.surveys.models import Response
+from careloop.task_chains import start_chain
 
 # A comment is read within about this long of the patient sending it: urgent ones open a case (recovery)
 # and their owners work in hours (the recovery standards' clocks), so seconds do not matter, and one
@@ -91,10 +92,4 @@ def prune_finished_rounds(now: datetime) -> int:
 
 def ensure_comment_analysis_scheduled() -> bool:
     """Start the chain unless a round is already waiting or running (True when it started one)."""
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(task_path=analyse_new_comments.module_path, status__in=["READY", "RUNNING"]).exists()
-    if waiting:
-        return False
-    analyse_new_comments.enqueue()
-    return True
+    return start_chain(analyse_new_comments)

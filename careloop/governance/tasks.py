@@ -17,6 +17,7 @@ from careloop.accounts.models import StaffMember
 from careloop.governance.models import OPEN_ACTION_STATUSES, Action, OverdueDigest
 from careloop.measures.business_time import practice_zone
 from careloop.measures.series import today_in_practice
+from careloop.task_chains import start_chain
 
 # Early morning in the practice, so the digest is waiting when the day starts.
 DIGEST_AT = time(7, 0)
@@ -65,12 +66,4 @@ def send_overdue_action_digests() -> dict[str, int]:
 
 
 def ensure_digest_scheduled() -> bool:
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(
-        task_path=send_overdue_action_digests.module_path, status__in=["READY", "RUNNING"]
-    ).exists()
-    if waiting:
-        return False
-    send_overdue_action_digests.using(run_after=next_digest_run(timezone.now())).enqueue()
-    return True
+    return start_chain(send_overdue_action_digests, run_after=next_digest_run(timezone.now()))

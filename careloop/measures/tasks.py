@@ -10,6 +10,7 @@ from django_tasks import task
 
 from careloop.measures.business_time import practice_zone
 from careloop.measures.recompute import active_standards, pending_window, recompute_measurements
+from careloop.task_chains import start_chain
 
 # Nightly, after the practice's day is over and before anyone reads the dashboard.
 NIGHTLY_AT = time(2, 30)
@@ -43,12 +44,4 @@ def recompute_measurements_nightly() -> dict[str, object]:
 def ensure_nightly_recompute_scheduled() -> bool:
     """Start the nightly chain unless a run is already waiting or running (True when it started
     one). Safe to call at every worker start."""
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(
-        task_path=recompute_measurements_nightly.module_path, status__in=["READY", "RUNNING"]
-    ).exists()
-    if waiting:
-        return False
-    recompute_measurements_nightly.using(run_after=next_nightly_run(timezone.now())).enqueue()
-    return True
+    return start_chain(recompute_measurements_nightly, run_after=next_nightly_run(timezone.now()))

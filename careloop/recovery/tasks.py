@@ -19,6 +19,7 @@ from django_tasks import task
 from careloop.recovery.case_counts import measure_recovery_standards
 from careloop.recovery.escalation import EscalationReport, escalate_overdue_cases, send_escalation_digests
 from careloop.recovery.rules import open_cases_by_rules
+from careloop.task_chains import start_chain
 
 WORK_EVERY = timedelta(minutes=5)
 
@@ -46,10 +47,4 @@ def work_recovery() -> dict[str, object]:
 
 def ensure_recovery_work_scheduled() -> bool:
     """Start the chain unless a run is already waiting or running (True when it started one)."""
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(task_path=work_recovery.module_path, status__in=["READY", "RUNNING"]).exists()
-    if waiting:
-        return False
-    work_recovery.enqueue()
-    return True
+    return start_chain(work_recovery)

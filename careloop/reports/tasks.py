@@ -19,6 +19,7 @@ from careloop.measures.series import today_in_practice
 from careloop.reports.brief import THUMBNAIL_WEEKS, build_brief, last_complete_week
 from careloop.reports.models import BriefSending
 from careloop.reports.pdf import brief_pdf
+from careloop.task_chains import start_chain
 
 # Before the morning huddle.
 BRIEF_AT = time(7, 0)
@@ -80,10 +81,4 @@ def send_weekly_brief() -> dict[str, object]:
 
 
 def ensure_brief_scheduled() -> bool:
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(task_path=send_weekly_brief.module_path, status__in=["READY", "RUNNING"]).exists()
-    if waiting:
-        return False
-    send_weekly_brief.using(run_after=next_brief_run(timezone.now())).enqueue()
-    return True
+    return start_chain(send_weekly_brief, run_after=next_brief_run(timezone.now()))

@@ -286,13 +286,10 @@ def _start_response(invitation: Invitation, language: str, page: int) -> Respons
 
 
 def _write_answers(response: Response, spec: InstrumentSpec, values: Mapping[str, str | None], gone: list[str]) -> None:
-    rows = []
-    for key, value in values.items():
-        item = spec.item(key)
-        if item is None or value is None:
-            continue
-        top, score = derived_scores(item, value)
-        rows.append(Answer(response=response, item_key=key, value=value, top_box=top, score_100=score))
+    rows = [
+        Answer(response=response, item_key=row.item_key, value=row.value, top_box=row.top_box, score_100=row.score_100)
+        for row in answer_rows(spec, values)
+    ]
     if rows:
         # Upsert on (response, item_key): two submits of one page at once both land, the last wins.
         Answer.objects.bulk_create(

@@ -20,6 +20,7 @@ from careloop.surveys.invitations import REMINDER_DELAY, VISIT_INSTRUMENT, Conta
 from careloop.surveys.models import Invitation, InvitationChannel
 from careloop.surveys.sending import SendError, send_invitation
 from careloop.surveys.sms import SmsProvider, configured_sms_provider
+from careloop.task_chains import start_chain
 
 # A claimed row is due again after this if its worker died mid-send.
 CLAIM_LEASE = timedelta(minutes=10)
@@ -158,12 +159,4 @@ def work_survey_invitations() -> dict[str, object]:
 
 def ensure_invitation_work_scheduled() -> bool:
     """Start the chain unless a run is already waiting or running (True when it started one)."""
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(
-        task_path=work_survey_invitations.module_path, status__in=["READY", "RUNNING"]
-    ).exists()
-    if waiting:
-        return False
-    work_survey_invitations.enqueue()
-    return True
+    return start_chain(work_survey_invitations)
